@@ -1,0 +1,42 @@
+"""Hyper-parameters of a training run: one dataclass, optionally read from a TOML file."""
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    C: float = 4.0
+    char_ngrams: tuple[int, int] = (2, 3)
+    word_bigrams: bool = True
+    tense_marks: bool = True
+    cue_weight: float = 1.0
+    min_df: int = 1
+    class_weight: str | None = None
+    folds: int = 5
+    seed: int = 13
+    # Candidate decision thresholds searched on cross-validated predictions.
+    threshold_grid: tuple[float, ...] = tuple(round(0.1 + 0.025 * i, 3) for i in range(33))
+    abstain_grid: tuple[float, ...] = tuple(round(0.05 + 0.025 * i, 3) for i in range(21))
+
+    def model_params(self) -> dict:
+        return {"C": self.C, "char_ngrams": tuple(self.char_ngrams), "word_bigrams": self.word_bigrams,
+                "tense_marks": self.tense_marks, "cue_weight": self.cue_weight, "min_df": self.min_df,
+                "class_weight": self.class_weight}
+
+    def to_dict(self) -> dict:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> "TrainConfig":
+        with open(path, "rb") as handle:
+            values = tomllib.load(handle)
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"{path}: unknown setting(s) {unknown}; known: {sorted(known)}")
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+        return cls(**values)

@@ -1,0 +1,87 @@
+"""Keyword patterns per role: the rule baseline, and cue features for the model."""
+from __future__ import annotations
+
+import re
+
+# Patterns run on normalised text (NFKC, lower-case Latin).
+def _compile(pattern: str) -> re.Pattern:
+    r"""Compile with \b meaning a Latin-word boundary: to \b, Japanese letters are word characters too."""
+    pattern = re.sub(r"\\b(?=[a-z(\[])", "(?<![a-z])", pattern)
+    return re.compile(pattern.replace("\\b", "(?![a-z])"))
+
+
+ROLE_PATTERNS: dict[str, re.Pattern] = {
+    "executive": _compile(
+        r"代表取締役|取締役|社長|会長|代表社員|共同創業|創業者|創業し|創業。|ファウンダー|経営者|経営して|"
+        r"監査役|co-?founder|founder|\bceo\b|\bcto\b|\bcfo\b|\bcoo\b|\bcmo\b|\bcio\b|\bciso\b|\bcdo\b|"
+        r"\bcpo\b|\bcxo\b|chief [a-z ]*officer|株式会社[^\s。、]{0,20} ?代表|代表(?!理事|者|的|作|例|曲|選手|チーム|を務め)"),
+    "author": _compile(
+        r"著書|共著|単著|著作|監修|編著|作家|小説家|エッセイスト|上梓|刊行|出版し|出版。|を出版|"
+        r"著に|主な著|著者|author of|co-?author|『[^』]{1,60}』 ?[(][^)]{0,30}(?:出版|書房|書店|社|文庫|新書|プレス|bp|books?)"),
+    "media": _compile(
+        r"記者|編集者|編集長|編集部|編集デスク|デスク|新聞社|新聞|出版社|雑誌|テレビ局|テレビ|放送局|放送|"
+        r"番組|ディレクター|アナウンサー|キャスター|ラジオ|ジャーナリスト|ライター|報道|論説委員|"
+        r"editor|journalist|reporter|writer|youtuber|ポッドキャスト|podcast"),
+    "manager": _compile(
+        r"執行役員|本部長|事業部長|部長|室長|課長|支店長|支社長|所長|局長|工場長|センター長|"
+        r"マネージャー|マネジャー|マネージャ|manager|\bvpo[ep]\b|\bvp\b|vice president|director|head of|"
+        r"グループリーダー|チームリーダー|ユニットリーダー|リーダー|統括"),
+    "consultant": _compile(
+        r"コンサルタント|コンサルティング|コンサル|アドバイザー|アドバイザリー|advisor|consultant|consulting|"
+        r"アナリスト|中小企業診断士|税理士|社労士|社会保険労務士|行政書士|弁護士|司法書士|弁理士|公認会計士|"
+        r"顧問|コーチ|coach|研修講師|企業支援|士業"),
+    "employee": _compile(
+        r"会社員|エンジニア|engineer|デザイナー|designer|営業|研究員|研究者|公務員|職員|勤務|入社|所属|従事|"
+        r"担当|開発|プログラマ|developer|フリーランス|社員|スタッフ|看護師|教員|教諭|医師|技術者|sre|"
+        r"アーキテクト|architect|データサイエンティスト|scientist|サラリーマン|(?<![a-z])ol(?![a-z])"),
+}
+
+# Words that put a clause, or the word right after them, in the past.
+PAST_PREFIX_RE = _compile(r"(?:^|[^a-z])(?:元|前|旧|ex-?|former ?)$")
+PAST_CLAUSE_RE = _compile(
+    r"を経て|経て|歴任|退任|退職|退社|卒業|出身|を務め|務めた|勤めた|在籍した|かつて|以前は|当時|"
+    r"(?<![a-z])ex-?|(?<![a-z])former(?![a-z])|previously|〜\d{4}|-\d{4}年?$|まで")
+CURRENT_CLAUSE_RE = _compile(r"現在|現職|現任|現在は|いまは|今は|currently|(?<![a-z])now(?![a-z])|就任|より現職")
+# Boundaries between clauses; the clause before "を経て" etc. is a past one.
+CLAUSE_SPLIT_RE = re.compile(r"([。!?;|/]|\. |を経て|経て|後、|後,|のち、|を歴任し|歴任後|、現在|,現在)")
+PAST_BOUNDARIES = {"を経て", "経て", "後、", "後,", "のち、", "を歴任し", "歴任後"}
+
+
+def split_clauses(text: str) -> list[tuple[str, str]]:
+    """Split normalised text into (clause, tense) pairs, tense in {"past", "current", ""}."""
+    parts = CLAUSE_SPLIT_RE.split(text)
+    clauses: list[tuple[str, str]] = []
+    for i in range(0, len(parts), 2):
+        clause = parts[i]
+        boundary = parts[i + 1] if i + 1 < len(parts) else ""
+        if boundary in ("、現在", ",現在"):
+            # "〜を担当、現在は〜": the boundary starts the next (current) clause.
+            parts[i + 2] = "現在" + parts[i + 2] if i + 2 < len(parts) else "現在"
+        if not clause.strip():
+            continue
+        if boundary in PAST_BOUNDARIES or PAST_CLAUSE_RE.search(clause):
+            tense = "past"
+        elif CURRENT_CLAUSE_RE.search(clause):
+            tense = "current"
+        else:
+            tense = ""
+        if CURRENT_CLAUSE_RE.search(clause) and tense == "past" and boundary not in PAST_BOUNDARIES:
+            tense = "current"
+        clauses.append((clause, tense))
+    return clauses
+
+
+def keyword_roles(text: str) -> list[str]:
+    """Roles whose pattern matches anywhere in the normalised text (the rule baseline)."""
+    return [role for role, pattern in ROLE_PATTERNS.items() if pattern.search(text)]
+
+
+def keyword_cues(text: str) -> list[str]:
+    """Cue features: which role patterns match, and whether in a past or current clause."""
+    cues: list[str] = []
+    for clause, tense in split_clauses(text):
+        for role, pattern in ROLE_PATTERNS.items():
+            for match in pattern.finditer(clause):
+                past = tense == "past" or bool(PAST_PREFIX_RE.search(clause[: match.start()]))
+                cues.append(f"kw:{role}:{'past' if past else tense or 'plain'}")
+    return cues

@@ -1,0 +1,76 @@
+"""Evaluation metrics, as defined in the classifier issue and the README."""
+from __future__ import annotations
+
+from typing import Sequence
+
+from .roles import ROLE_IDS
+
+
+def _f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def evaluate_predictions(gold_roles: Sequence[Sequence[str]], gold_primary: Sequence[str | None],
+                         pred_roles: Sequence[Sequence[str]], pred_primary: Sequence[str | None]) -> dict:
+    """All metrics for one set of predictions.
+
+    - primary_macro_f1: mean F1 over the six roles on in-scope records (gold primary
+      not null); an abstention is a miss.
+    - primary_accuracy: exact primary match on in-scope records.
+    - roles_micro_f1: micro F1 over role sets on all records.
+    - oos_abstain_rate / in_scope_abstain_rate: share predicted null among
+      out-of-scope / in-scope records.
+    """
+    n = len(gold_primary)
+    if not (len(gold_roles) == len(pred_roles) == len(pred_primary) == n):
+        raise ValueError("gold and predicted lists differ in length")
+    in_scope = [i for i in range(n) if gold_primary[i] is not None]
+    out_of_scope = [i for i in range(n) if gold_primary[i] is None]
+
+    per_role = {}
+    for role in ROLE_IDS:
+        tp = sum(1 for i in in_scope if gold_primary[i] == role and pred_primary[i] == role)
+        fp = sum(1 for i in in_scope if gold_primary[i] != role and pred_primary[i] == role)
+        fn = sum(1 for i in in_scope if gold_primary[i] == role and pred_primary[i] != role)
+        p, r, f = _f1(tp, fp, fn)
+        rtp = sum(1 for i in range(n) if role in gold_roles[i] and role in pred_roles[i])
+        rfp = sum(1 for i in range(n) if role not in gold_roles[i] and role in pred_roles[i])
+        rfn = sum(1 for i in range(n) if role in gold_roles[i] and role not in pred_roles[i])
+        rp, rr, rf = _f1(rtp, rfp, rfn)
+        per_role[role] = {
+            "primary_precision": round(p, 4), "primary_recall": round(r, 4), "primary_f1": round(f, 4),
+            "primary_support": tp + fn,
+            "role_precision": round(rp, 4), "role_recall": round(rr, 4), "role_f1": round(rf, 4),
+            "role_support": rtp + rfn,
+        }
+    tp = sum(len(set(g) & set(p)) for g, p in zip(gold_roles, pred_roles))
+    fp = sum(len(set(p) - set(g)) for g, p in zip(gold_roles, pred_roles))
+    fn = sum(len(set(g) - set(p)) for g, p in zip(gold_roles, pred_roles))
+    _, _, micro = _f1(tp, fp, fn)
+    return {
+        "n": n,
+        "n_in_scope": len(in_scope),
+        "n_out_of_scope": len(out_of_scope),
+        "primary_macro_f1": round(sum(v["primary_f1"] for v in per_role.values()) / len(ROLE_IDS), 4),
+        "primary_accuracy": round(sum(gold_primary[i] == pred_primary[i] for i in in_scope)
+                                  / len(in_scope), 4) if in_scope else 0.0,
+        "roles_micro_f1": round(micro, 4),
+        "oos_abstain_rate": round(sum(pred_primary[i] is None for i in out_of_scope)
+                                  / len(out_of_scope), 4) if out_of_scope else None,
+        "in_scope_abstain_rate": round(sum(pred_primary[i] is None for i in in_scope)
+                                       / len(in_scope), 4) if in_scope else 0.0,
+        "per_role": per_role,
+    }
+
+
+def confusion_counts(gold_primary: Sequence[str | None], pred_primary: Sequence[str | None]):
+    """Rows gold, columns predicted, over the six roles plus "none"."""
+    labels = list(ROLE_IDS) + ["none"]
+    index = {label: i for i, label in enumerate(labels)}
+    matrix = [[0] * len(labels) for _ in labels]
+    for gold, pred in zip(gold_primary, pred_primary):
+        matrix[index[gold or "none"]][index[pred or "none"]] += 1
+    return labels, matrix

@@ -1,0 +1,195 @@
+"""The role classifier: one estimator that goes from raw bio text to roles, primary role and reasons."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from .features import BioAnalyzer, CueAnalyzer
+from .normalize import DEFAULT_MAX_CHARS, TextNormalizer
+from .roles import ROLE_IDS, ordered_roles
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What the model says about one bio."""
+
+    primary: str | None
+    """The first predicted role in LABELS.md order, or None when the bio looks out of scope."""
+    roles: tuple[str, ...]
+    """Every role the bio supports, in LABELS.md order (empty when out of scope)."""
+    probabilities: dict[str, float]
+    """Probability of each of the six roles, in LABELS.md order."""
+    confidence: float
+    """How sure the primary decision is: the primary's probability, or for an abstention 1 - max probability."""
+    explanation: tuple[tuple[str, float], ...] = field(default=())
+    """Features that pushed the primary role up most, with their weight (empty unless asked for)."""
+
+    def to_dict(self) -> dict:
+        return {
+            "primary": self.primary,
+            "roles": list(self.roles),
+            "probabilities": dict(self.probabilities),
+            "confidence": self.confidence,
+            "explanation": [{"feature": f, "weight": w} for f, w in self.explanation],
+        }
+
+
+def roles_to_matrix(role_sets: Iterable[Iterable[str]]) -> np.ndarray:
+    """Binary indicator matrix (n, 6) in LABELS.md order."""
+    rows = [ordered_roles(roles) for roles in role_sets]
+    matrix = np.zeros((len(rows), len(ROLE_IDS)), dtype=np.int8)
+    for i, roles in enumerate(rows):
+        for role in roles:
+            matrix[i, ROLE_IDS.index(role)] = 1
+    return matrix
+
+
+def decide(probabilities: np.ndarray, thresholds: Sequence[float],
+           abstain_threshold: float) -> list[tuple[tuple[str, ...], str | None, float]]:
+    """Turn per-role probabilities (n, 6) into (roles, primary, confidence) per row.
+
+    A bio whose strongest role is below ``abstain_threshold`` is out of scope.
+    Otherwise its roles are those at or over their own threshold (at least the
+    strongest one), and the primary is the first of them in LABELS.md order.
+    """
+    decisions = []
+    thresholds = np.asarray(thresholds)
+    for row in np.asarray(probabilities):
+        best = int(np.argmax(row))
+        if row[best] < abstain_threshold:
+            decisions.append(((), None, float(1.0 - row[best])))
+            continue
+        chosen = [i for i in range(len(ROLE_IDS)) if row[i] >= thresholds[i]] or [best]
+        roles = tuple(ROLE_IDS[i] for i in chosen)
+        decisions.append((roles, roles[0], float(row[chosen[0]])))
+    return decisions
+
+
+class RoleClassifier(BaseEstimator):
+    """Multi-label role detector over MeCab words, tense-marked words, keyword cues and character n-grams.
+
+    One logistic regression per role (is this person an author? a manager?);
+    the primary role then follows the LABELS.md precedence, as the labels do.
+    """
+
+    def __init__(self, C: float = 4.0, char_ngrams: tuple[int, int] = (2, 3),
+                 word_bigrams: bool = True, tense_marks: bool = True, cue_weight: float = 1.0,
+                 min_df: int = 1, class_weight: str | None = None,
+                 max_chars: int = DEFAULT_MAX_CHARS):
+        self.C = C
+        self.char_ngrams = char_ngrams
+        self.word_bigrams = word_bigrams
+        self.tense_marks = tense_marks
+        self.cue_weight = cue_weight
+        self.min_df = min_df
+        self.class_weight = class_weight
+        self.max_chars = max_chars
+
+    def _build_pipeline(self) -> Pipeline:
+        analyzer = BioAnalyzer(char_ngrams=tuple(self.char_ngrams), word_bigrams=self.word_bigrams,
+                               tense_marks=self.tense_marks)
+        blocks = [("words", TfidfVectorizer(analyzer=analyzer, sublinear_tf=True,
+                                            min_df=self.min_df, dtype=np.float64))]
+        weights = {"words": 1.0}
+        if self.cue_weight > 0:
+            # Cues are binary and unnormalised: their pull does not shrink as the bio grows.
+            blocks.append(("cues", TfidfVectorizer(analyzer=CueAnalyzer(), use_idf=False, norm=None,
+                                                   binary=True, dtype=np.float64)))
+            weights["cues"] = self.cue_weight
+        return Pipeline([
+            ("normalize", TextNormalizer(max_chars=self.max_chars)),
+            ("vectorize", FeatureUnion(blocks, transformer_weights=weights)),
+            ("classify", OneVsRestClassifier(LogisticRegression(
+                C=self.C, max_iter=5000, class_weight=self.class_weight))),
+        ])
+
+    def fit(self, texts: Sequence[str], role_sets: Sequence[Iterable[str]]):
+        matrix = roles_to_matrix(role_sets)
+        missing = [ROLE_IDS[i] for i in range(len(ROLE_IDS)) if not matrix[:, i].any()]
+        if missing:
+            raise ValueError(f"the training data has no example of role(s) {missing}")
+        self.pipeline_ = self._build_pipeline().fit(list(texts), matrix)
+        self.thresholds_ = [0.5] * len(ROLE_IDS)
+        self.abstain_threshold_ = 0.5
+        return self
+
+    def set_thresholds(self, thresholds: Sequence[float], abstain_threshold: float) -> None:
+        """Decision thresholds, tuned on held-out predictions by the trainer."""
+        if len(thresholds) != len(ROLE_IDS):
+            raise ValueError(f"need {len(ROLE_IDS)} thresholds, got {len(thresholds)}")
+        self.thresholds_ = [float(t) for t in thresholds]
+        self.abstain_threshold_ = float(abstain_threshold)
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Probability of each role (n, 6), LABELS.md order."""
+        return self.pipeline_.predict_proba(list(texts))
+
+    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        return self.classify(texts)
+
+    def classify(self, texts: Sequence[str], explain: bool = False,
+                 top_features: int = 5) -> list[Prediction]:
+        texts = list(texts)
+        if not texts:
+            return []
+        normalized = self.pipeline_.named_steps["normalize"].transform(texts)
+        features = self.pipeline_.named_steps["vectorize"].transform(normalized)
+        probabilities = self._probabilities_from_features(features)
+        decisions = decide(probabilities, self.thresholds_, self.abstain_threshold_)
+        predictions = []
+        for i, (roles, primary, confidence) in enumerate(decisions):
+            explanation = self._explain(features[i], primary, top_features) if explain else ()
+            predictions.append(Prediction(
+                primary=primary, roles=roles,
+                probabilities={role: float(p) for role, p in zip(ROLE_IDS, probabilities[i])},
+                confidence=confidence, explanation=explanation))
+        return predictions
+
+    def _probabilities_from_features(self, features) -> np.ndarray:
+        return self.pipeline_.named_steps["classify"].predict_proba(features)
+
+    def _explain(self, feature_row, primary: str | None, top_features: int):
+        """Features with the largest positive pull on the primary role (or, for abstentions, on the best role)."""
+        estimators = self.pipeline_.named_steps["classify"].estimators_
+        names = self._feature_names()
+        row = feature_row.tocsr()
+        if primary is None:
+            return ()
+        coef = estimators[ROLE_IDS.index(primary)].coef_.ravel()
+        contributions = row.data * coef[row.indices]
+        order = np.argsort(-contributions)[:top_features]
+        return tuple((describe_feature(names[row.indices[j]]), round(float(contributions[j]), 4))
+                     for j in order if contributions[j] > 0)
+
+    def _feature_names(self):
+        if getattr(self, "_feature_names_cache", None) is None:
+            union = self.pipeline_.named_steps["vectorize"]
+            self._feature_names_cache = [name for _, step in union.transformer_list
+                                         for name in step.get_feature_names_out()]
+        return self._feature_names_cache
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_feature_names_cache", None)
+        return state
+
+
+FEATURE_KINDS = {"w": "{}", "b": "{}", "p": "{} (過去)", "c": "{} (現在)", "g": "「{}」"}
+
+
+def describe_feature(name: str) -> str:
+    """A human-readable form of a feature name ("p:記者" -> "記者 (過去)")."""
+    kind, _, value = name.partition(":")
+    if kind == "kw":
+        role, _, tense = value.partition(":")
+        return f"{role} keyword" + {"past": " (過去)", "current": " (現在)"}.get(tense, "")
+    if kind == "b":
+        value = value.replace(" ", "")
+    return FEATURE_KINDS.get(kind, "{}").format(value.strip())

@@ -1,0 +1,59 @@
+"""Text normalisation applied before tokenisation: one place, used by training and serving."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from sklearn.base import BaseEstimator, TransformerMixin
+
+URL_RE = re.compile(r"(?:https?://|www\.)[^\s　、。）)」』]+", re.IGNORECASE)
+EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+# A handle starts a word: "Engineer @ Google" and "Sales@Acme" are kept as text.
+HANDLE_RE = re.compile(r"(?<![\w@])@[A-Za-z0-9_]{2,}")
+# Emoji and pictographs carry tone, not role; they become a space.
+EMOJI_RE = re.compile(
+    "[\U0001F000-\U0001FAFF\U00002600-\U000027BF\U0001F1E6-\U0001F1FF"
+    "\U00002B00-\U00002BFF\U0000FE0F\U0000200D\U000020E3]+")
+SPACE_RE = re.compile(r"[ \t\u3000]+")
+LINE_BREAK_RE = re.compile(r"\s*(?:\r\n|\r|\n|\u2028|\u2029)+\s*")
+SENTENCE_END = "。.!?！？"
+
+DEFAULT_MAX_CHARS = 10_000
+
+
+def normalize_text(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
+    """NFKC, lower-case Latin, URLs/e-mails/handles as placeholders, no emoji or control characters.
+
+    Line breaks become sentence ends, since bios use them as separators.
+    Text beyond ``max_chars`` is dropped: a bio states its roles early,
+    and the cut keeps the cost of one record bounded.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be str, not {type(text).__name__}")
+    text = text[: max_chars * 2]
+    text = unicodedata.normalize("NFKC", text)
+    text = URL_RE.sub(" URL ", text)
+    text = EMAIL_RE.sub(" EMAIL ", text)
+    text = HANDLE_RE.sub(" @USER ", text)
+    text = EMOJI_RE.sub(" ", text)
+    text = "".join(
+        ch if unicodedata.category(ch)[0] != "C" or ch in "\n\r" else " " for ch in text)
+    lines = [line.strip() for line in LINE_BREAK_RE.split(text)]
+    text = "".join(
+        line if not line or line[-1] in SENTENCE_END or i == len(lines) - 1 else line + "。"
+        for i, line in enumerate(lines) if line)
+    text = SPACE_RE.sub(" ", text).strip().lower()
+    return text[:max_chars]
+
+
+class TextNormalizer(BaseEstimator, TransformerMixin):
+    """scikit-learn step wrapping :func:`normalize_text`."""
+
+    def __init__(self, max_chars: int = DEFAULT_MAX_CHARS):
+        self.max_chars = max_chars
+
+    def fit(self, texts, y=None):
+        return self
+
+    def transform(self, texts):
+        return [normalize_text(t, self.max_chars) for t in texts]

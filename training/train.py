@@ -1,0 +1,122 @@
+"""A training run: validate the corpus, cross-validate, tune thresholds, fit, and write the artifact."""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+from sklearn.model_selection import StratifiedKFold
+
+from .artifacts import DEFAULT_POINTER, MODELS_DIR, save_model
+from .config import TrainConfig
+from .corpus import Record, corpus_sha256, read_records
+from .metrics import confusion_counts, evaluate_predictions
+from .model import RoleClassifier, decide, roles_to_matrix
+from .report import write_report
+from .roles import ROLE_IDS
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def cross_val_probabilities(records: Sequence[Record], config: TrainConfig,
+                            progress: Callable[[str], None] = _stderr) -> np.ndarray:
+    """Out-of-fold role probabilities (n, 6) from stratified k-fold cross-validation."""
+    texts = [r.text for r in records]
+    strata = [r.primary or "none" for r in records]
+    smallest = min(Counter(strata).values())
+    folds = max(2, min(config.folds, smallest))
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=config.seed)
+    probabilities = np.zeros((len(records), len(ROLE_IDS)))
+    for fold, (train_idx, test_idx) in enumerate(splitter.split(texts, strata), 1):
+        progress(f"cross-validation fold {fold}/{folds}: training on {len(train_idx)} bios")
+        model = RoleClassifier(**config.model_params()).fit(
+            [texts[i] for i in train_idx], [records[i].roles for i in train_idx])
+        probabilities[test_idx] = model.predict_proba([texts[i] for i in test_idx])
+    return probabilities
+
+
+def tune_thresholds(probabilities: np.ndarray, records: Sequence[Record],
+                    config: TrainConfig) -> tuple[list[float], float]:
+    """Per-role thresholds that maximise each role's F1, then the abstention threshold
+    that maximises exact primary agreement (out of scope counted as its own class)."""
+    gold = roles_to_matrix(r.roles for r in records).astype(bool)
+    thresholds = []
+    for j in range(len(ROLE_IDS)):
+        best_t, best_f1 = 0.5, -1.0
+        for t in config.threshold_grid:
+            predicted = probabilities[:, j] >= t
+            tp = np.sum(predicted & gold[:, j])
+            denominator = predicted.sum() + gold[:, j].sum()
+            f1 = 2 * tp / denominator if denominator else 0.0
+            if f1 > best_f1 + 1e-12:
+                best_t, best_f1 = t, f1
+        thresholds.append(float(best_t))
+    gold_primary = [r.primary for r in records]
+    best_a, best_score = 0.0, -1.0
+    for a in config.abstain_grid:
+        decisions = decide(probabilities, thresholds, a)
+        score = np.mean([d[1] == g for d, g in zip(decisions, gold_primary)])
+        if score > best_score + 1e-12:
+            best_a, best_score = a, score
+    return thresholds, float(best_a)
+
+
+def metrics_for(records: Sequence[Record], decisions) -> dict:
+    return evaluate_predictions([r.roles for r in records], [r.primary for r in records],
+                                [d[0] for d in decisions], [d[1] for d in decisions])
+
+
+def train(data_paths: Sequence[str | Path], out_dir: str | Path | None = None,
+          config: TrainConfig = TrainConfig(), promote: bool = False,
+          progress: Callable[[str], None] = _stderr) -> Path:
+    """Train on the given files and write a versioned artifact directory; returns its path."""
+    data_paths = [Path(p) for p in data_paths]
+    progress(f"reading {len(data_paths)} file(s)")
+    records = read_records(data_paths)
+    corpus_hash = corpus_sha256(data_paths)
+    texts = [r.text for r in records]
+
+    oof = cross_val_probabilities(records, config, progress)
+    thresholds, abstain_threshold = tune_thresholds(oof, records, config)
+    cv_decisions = decide(oof, thresholds, abstain_threshold)
+    cv_metrics = metrics_for(records, cv_decisions)
+    progress(f"cross-validated primary macro-F1 {cv_metrics['primary_macro_f1']:.3f}, "
+             f"roles micro-F1 {cv_metrics['roles_micro_f1']:.3f}")
+
+    progress(f"training the final model on {len(records)} bios")
+    model = RoleClassifier(**config.model_params()).fit(texts, [r.roles for r in records])
+    model.set_thresholds(thresholds, abstain_threshold)
+
+    trained_at = dt.datetime.now(dt.timezone.utc)
+    version = f"roles-{trained_at:%Y%m%d}-{corpus_hash[:8]}"
+    out = Path(out_dir) if out_dir else MODELS_DIR / version
+    counts = Counter(r.primary or "none" for r in records)
+    metadata = {
+        "version": version,
+        "trained_at": trained_at.isoformat(timespec="seconds"),
+        "corpus": {"files": [p.name for p in data_paths], "sha256": corpus_hash,
+                   "records": len(records),
+                   "primary_counts": {k: counts.get(k, 0) for k in [*ROLE_IDS, "none"]},
+                   "role_counts": {role: sum(role in r.roles for r in records) for role in ROLE_IDS}},
+        "config": config.to_dict(),
+        "thresholds": dict(zip(ROLE_IDS, thresholds)),
+        "abstain_threshold": abstain_threshold,
+        "cv_metrics": cv_metrics,
+    }
+    save_model(model, out, metadata)
+    labels, matrix = confusion_counts([r.primary for r in records], [d[1] for d in cv_decisions])
+    write_report(out, metadata, labels, matrix, title="Cross-validated confusion matrix (primary role)")
+    if promote:
+        try:
+            relative = out.resolve().relative_to(MODELS_DIR.resolve())
+        except ValueError:
+            raise ValueError(f"--promote needs --out inside {MODELS_DIR}") from None
+        DEFAULT_POINTER.write_text(f"{relative}\n", encoding="utf-8")
+        progress(f"models/DEFAULT now names {relative}")
+    progress(f"wrote {out}")
+    return out
