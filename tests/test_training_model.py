@@ -1,0 +1,104 @@
+"""Training, saving, loading and the guarantees of an artifact."""
+import json
+
+import numpy as np
+import pytest
+
+from training import ModelLoadError, load_model
+from training.artifacts import METADATA_FILE, MODEL_FILE
+from training.config import TrainConfig
+from training.train import train
+
+FAST = TrainConfig(folds=3, char_ngrams=(2, 2))
+
+
+@pytest.fixture(scope="module")
+def trained_dir(tmp_path_factory):
+    from conftest import write_corpus
+
+    root = tmp_path_factory.mktemp("model")
+    corpus = write_corpus(root / "corpus.jsonl")
+    return train([corpus], root / "artifact", FAST, progress=lambda message: None)
+
+
+PROBES = ["株式会社サクラ 代表取締役", "雑誌の編集者です", "市役所で働いています", "今日もいい天気"]
+
+
+def test_artifact_directory_holds_model_metadata_and_report(trained_dir):
+    names = {p.name for p in trained_dir.iterdir()}
+    assert {MODEL_FILE, METADATA_FILE, "report.md", "confusion.png"} <= names
+    metadata = json.loads((trained_dir / METADATA_FILE).read_text(encoding="utf-8"))
+    assert metadata["corpus"]["records"] == 30
+    assert len(metadata["corpus"]["sha256"]) == 64
+    assert metadata["config"]["seed"] == FAST.seed
+    assert set(metadata["thresholds"]) == {"executive", "author", "media", "manager", "consultant", "employee"}
+    assert "scikit-learn" in metadata["libraries"]
+    assert 0 <= metadata["cv_metrics"]["primary_macro_f1"] <= 1
+    assert (trained_dir / "confusion.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_saved_model_loads_and_predicts_like_the_original(trained_dir):
+    model = load_model(trained_dir)
+    again = load_model(trained_dir)
+    assert np.array_equal(model.predict_proba(PROBES), again.predict_proba(PROBES))
+    assert model.metadata_["version"].startswith("roles-")
+
+
+def test_same_data_and_seed_give_the_same_model(trained_dir, tmp_path):
+    from conftest import write_corpus
+
+    corpus = write_corpus(tmp_path / "corpus.jsonl")
+    second = train([corpus], tmp_path / "again", FAST, progress=lambda message: None)
+    first_model, second_model = load_model(trained_dir), load_model(second)
+    assert np.array_equal(first_model.predict_proba(PROBES), second_model.predict_proba(PROBES))
+    assert first_model.thresholds_ == second_model.thresholds_
+
+
+def test_model_from_another_scikit_learn_is_refused_with_retrain_advice(trained_dir, tmp_path):
+    import shutil
+
+    copy = tmp_path / "old"
+    shutil.copytree(trained_dir, copy)
+    metadata = json.loads((copy / METADATA_FILE).read_text(encoding="utf-8"))
+    metadata["libraries"]["scikit-learn"] = "0.24.2"
+    (copy / METADATA_FILE).write_text(json.dumps(metadata), encoding="utf-8")
+    with pytest.raises(ModelLoadError, match=r"scikit-learn 0\.24\.2.*retrain"):
+        load_model(copy)
+
+
+def test_corrupt_model_file_is_refused_naming_the_file(trained_dir, tmp_path):
+    import shutil
+
+    copy = tmp_path / "corrupt"
+    shutil.copytree(trained_dir, copy)
+    (copy / MODEL_FILE).write_bytes(b"not a joblib file")
+    with pytest.raises(ModelLoadError, match="model.joblib is corrupt"):
+        load_model(copy)
+
+
+def test_missing_model_directory_is_refused(tmp_path):
+    with pytest.raises(ModelLoadError, match="does not exist"):
+        load_model(tmp_path / "nowhere")
+
+
+def test_directory_without_metadata_is_refused(tmp_path):
+    with pytest.raises(ModelLoadError, match="metadata.json not found"):
+        load_model(tmp_path)
+
+
+def test_classify_returns_roles_in_order_with_probabilities_for_all_six(trained_dir):
+    model = load_model(trained_dir)
+    for prediction in model.classify(PROBES, explain=True):
+        assert list(prediction.probabilities) == ["executive", "author", "media", "manager",
+                                                  "consultant", "employee"]
+        assert all(0.0 <= p <= 1.0 for p in prediction.probabilities.values())
+        assert prediction.primary == (prediction.roles[0] if prediction.roles else None)
+        assert 0.0 <= prediction.confidence <= 1.0
+
+
+def test_training_refuses_data_without_every_role(tmp_path):
+    path = tmp_path / "one_role.jsonl"
+    path.write_text("\n".join(json.dumps({"text": f"記者{i}", "roles": ["media"]}, ensure_ascii=False)
+                              for i in range(10)), encoding="utf-8")
+    with pytest.raises(ValueError, match="no example of role"):
+        train([path], tmp_path / "out", FAST, progress=lambda message: None)

@@ -1,0 +1,81 @@
+"""Normalisation, tokenisation and clause tense: the text side of the model."""
+import pickle
+import threading
+
+import pytest
+
+from training.keywords import keyword_cues, split_clauses
+from training.normalize import normalize_text
+from training.tokenizer import MeCabTokenizer
+
+
+def test_full_width_forms_become_half_width_and_lower_case():
+    assert normalize_text("ＣＥＯ　ＡＢＣ株式会社") == "ceo abc株式会社"
+
+
+def test_urls_emails_and_handles_become_placeholders():
+    text = normalize_text("詳細は https://example.com/me へ。連絡 me@example.com @taro_dev")
+    assert "example" not in text
+    assert "url" in text and "email" in text and "@user" in text
+
+
+def test_at_sign_in_a_title_is_kept_as_text():
+    assert "google" in normalize_text("Engineer @ Google")
+
+
+def test_emoji_and_control_characters_are_removed():
+    assert normalize_text("エンジニア🎉\x07です\x00") == "エンジニア です"
+
+
+def test_line_breaks_become_sentence_ends():
+    assert normalize_text("編集者\n猫が好き") == "編集者。猫が好き"
+
+
+def test_text_is_cut_at_max_chars():
+    assert len(normalize_text("あ" * 100_000, max_chars=500)) == 500
+
+
+def test_non_string_is_rejected():
+    with pytest.raises(TypeError):
+        normalize_text(None)
+
+
+def test_tokenizer_splits_japanese_into_words():
+    assert MeCabTokenizer().tokenize("株式会社の広報部長") == ["株式", "会社", "の", "広報", "部", "長"]
+
+
+def test_tokenizer_survives_pickling():
+    tokenizer = pickle.loads(pickle.dumps(MeCabTokenizer()))
+    assert tokenizer.tokenize("記者です") == ["記者", "です"]
+
+
+def test_tokenizer_gives_the_same_tokens_under_concurrent_use():
+    tokenizer = MeCabTokenizer()
+    texts = [f"株式会社{i}の営業部長として{i}年勤務" for i in range(200)]
+    expected = [tokenizer.tokenize(t) for t in texts]
+    results = {}
+
+    def work(offset):
+        results[offset] = [tokenizer.tokenize(t) for t in texts]
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(r == expected for r in results.values())
+
+
+def test_clause_before_wo_hete_is_past_and_genzai_clause_is_current():
+    clauses = split_clauses(normalize_text("新聞社で記者を経て、現在は広報部長"))
+    assert clauses[0][1] == "past"
+    assert clauses[-1][1] == "current"
+
+
+def test_moto_prefix_marks_a_keyword_as_past():
+    assert keyword_cues(normalize_text("元CTO")) == ["kw:executive:past"]
+
+
+def test_latin_keywords_match_only_whole_words():
+    assert keyword_cues(normalize_text("doctor")) == []
+    assert "kw:executive:plain" in keyword_cues(normalize_text("CEO"))
