@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import re
 
-# Patterns run on normalised text (NFKC, lower-case Latin).
 def _compile(pattern: str) -> re.Pattern:
     r"""Compile with \b meaning a Latin-word boundary: to \b, Japanese letters are word characters too."""
     pattern = re.sub(r"\\b(?=[a-z(\[])", "(?<![a-z])", pattern)
     return re.compile(pattern.replace("\\b", "(?![a-z])"))
 
 
+# Patterns run on normalised text (NFKC, lower-case Latin); "none" holds signs of an out-of-scope bio.
 ROLE_PATTERNS: dict[str, re.Pattern] = {
     "executive": _compile(
-        r"代表取締役|取締役|社長|会長|代表社員|共同創業|創業者|創業し|創業。|ファウンダー|経営者|経営して|"
+        r"代表取締役|取締役|社長|会長|代表社員|共同創業|創業|設立|起業|ファウンダー|経営者|経営し|経営する|"
+        r"最高[^\s。、]{0,6}責任者|"
         r"監査役|co-?founder|founder|\bceo\b|\bcto\b|\bcfo\b|\bcoo\b|\bcmo\b|\bcio\b|\bciso\b|\bcdo\b|"
         r"\bcpo\b|\bcxo\b|chief [a-z ]*officer|株式会社[^\s。、]{0,20} ?代表|代表(?!理事|者|的|作|例|曲|選手|チーム|を務め)"),
     "author": _compile(
@@ -25,7 +26,7 @@ ROLE_PATTERNS: dict[str, re.Pattern] = {
     "manager": _compile(
         r"執行役員|本部長|事業部長|部長|室長|課長|支店長|支社長|所長|局長|工場長|センター長|"
         r"マネージャー|マネジャー|マネージャ|manager|\bvpo[ep]\b|\bvp\b|vice president|director|head of|"
-        r"グループリーダー|チームリーダー|ユニットリーダー|リーダー|統括"),
+        r"グループリーダー|チームリーダー|ユニットリーダー|リーダー|統括|マネジメント|マネージメント|責任者|率い"),
     "consultant": _compile(
         r"コンサルタント|コンサルティング|コンサル|アドバイザー|アドバイザリー|advisor|consultant|consulting|"
         r"アナリスト|中小企業診断士|税理士|社労士|社会保険労務士|行政書士|弁護士|司法書士|弁理士|公認会計士|"
@@ -33,7 +34,11 @@ ROLE_PATTERNS: dict[str, re.Pattern] = {
     "employee": _compile(
         r"会社員|エンジニア|engineer|デザイナー|designer|営業|研究員|研究者|公務員|職員|勤務|入社|所属|従事|"
         r"担当|開発|プログラマ|developer|フリーランス|社員|スタッフ|看護師|教員|教諭|医師|技術者|sre|"
-        r"アーキテクト|architect|データサイエンティスト|scientist|サラリーマン|(?<![a-z])ol(?![a-z])"),
+        r"アーキテクト|architect|データサイエンティスト|scientist|サラリーマン|\bol\b|"
+        r"市長|町長|村長|知事|議員|官僚|入庁|市役所|県庁|教授|准教授|講師"),
+    "none": _compile(
+        r"学生|大学生|大学院生|院生|高専生|高校生|修士課程|博士課程|就活|就職活動|求職|"
+        r"専業主婦|専業主夫|主婦|退職し|引退|隠居|年金|趣味|推し|\bbot\b|自動投稿|フォロー"),
 }
 
 # Words that put a clause, or the word right after them, in the past.
@@ -73,15 +78,24 @@ def split_clauses(text: str) -> list[tuple[str, str]]:
 
 def keyword_roles(text: str) -> list[str]:
     """Roles whose pattern matches anywhere in the normalised text (the rule baseline)."""
-    return [role for role, pattern in ROLE_PATTERNS.items() if pattern.search(text)]
+    return [role for role, pattern in ROLE_PATTERNS.items() if role != "none" and pattern.search(text)]
 
 
-def keyword_cues(text: str) -> list[str]:
-    """Cue features: which role patterns match, and whether in a past or current clause."""
-    cues: list[str] = []
+def keyword_matches(text: str) -> list[tuple[str, str, str]]:
+    """(cue feature, matched words) for every keyword in the normalised text.
+
+    The cue names the role and the tense of the clause it stands in, e.g.
+    ("kw:executive:past", "cto") for 元CTO.
+    """
+    matches = []
     for clause, tense in split_clauses(text):
         for role, pattern in ROLE_PATTERNS.items():
             for match in pattern.finditer(clause):
                 past = tense == "past" or bool(PAST_PREFIX_RE.search(clause[: match.start()]))
-                cues.append(f"kw:{role}:{'past' if past else tense or 'plain'}")
-    return cues
+                matches.append((f"kw:{role}:{'past' if past else tense or 'plain'}", match.group()))
+    return matches
+
+
+def keyword_cues(text: str) -> list[str]:
+    """Cue features: which role patterns match, and whether in a past or current clause."""
+    return [cue for cue, _ in keyword_matches(text)]
