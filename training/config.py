@@ -10,7 +10,7 @@ from pathlib import Path
 @dataclass(frozen=True)
 class TrainConfig:
     C: float = 4.0
-    char_ngrams: tuple[int, int] = (2, 3)
+    char_ngrams: tuple[int, int] = (0, 0)
     word_bigrams: bool = True
     tense_marks: bool = True
     cue_weight: float = 1.0
@@ -21,6 +21,10 @@ class TrainConfig:
     # Candidate decision thresholds searched on cross-validated predictions.
     threshold_grid: tuple[float, ...] = tuple(round(0.1 + 0.025 * i, 3) for i in range(33))
     abstain_grid: tuple[float, ...] = tuple(round(0.05 + 0.025 * i, 3) for i in range(21))
+    # Rounds of coordinate ascent over the thresholds (0 keeps each role's own best-F1 threshold).
+    tuning_rounds: int = 2
+    # Largest share of in-scope bios the abstention threshold may turn away (cross-validated).
+    max_in_scope_abstain: float = 0.05
 
     def model_params(self) -> dict:
         return {"C": self.C, "char_ngrams": tuple(self.char_ngrams), "word_bigrams": self.word_bigrams,

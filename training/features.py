@@ -1,10 +1,12 @@
 """Feature extraction: MeCab words, word bigrams, tense-marked words, character n-grams; keyword cues."""
 from __future__ import annotations
 
-from .keywords import PAST_PREFIX_RE, keyword_cues, split_clauses
+from .keywords import clause_spans, keyword_cues
 from .tokenizer import MeCabTokenizer
 
 PUNCTUATION = set("。、,.・/|()[]『』「」【】:;!?-~〜ー…\"' ")
+# Tokens after which the next word is a past role (元CTO, 前編集長, ex-google).
+PAST_PREFIXES = {"元", "前", "旧", "ex", "ex-", "former"}
 
 
 class BioAnalyzer:
@@ -23,26 +25,39 @@ class BioAnalyzer:
         self.tokenizer = MeCabTokenizer()
 
     def __call__(self, text: str) -> list[str]:
+        spans = clause_spans(text)
+        clause_words: list[list[tuple[str, bool]]] = [[] for _ in spans]
+        # One MeCab call for the whole text; each token goes to the clause its offset falls in.
+        position, clause = 0, 0
+        for token in self.tokenizer.tokenize(text):
+            start = text.find(token, position)
+            if start < 0:
+                start = position
+            position = start + len(token)
+            while clause < len(spans) and start >= spans[clause][1]:
+                clause += 1
+            if clause == len(spans):
+                break
+            if start >= spans[clause][0] and token not in PUNCTUATION:
+                clause_words[clause].append(token)
         features: list[str] = []
-        for clause, tense in split_clauses(text):
-            tokens = self.tokenizer.tokenize(clause)
-            words = [t for t in tokens if t not in PUNCTUATION]
-            features.extend("w:" + w for w in words)
+        for (_, _, tense), words in zip(spans, clause_words):
+            features.extend(["w:" + w for w in words])
             if self.word_bigrams:
-                features.extend(f"b:{a} {b}" for a, b in zip(words, words[1:]))
+                features.extend([f"b:{a} {b}" for a, b in zip(words, words[1:])])
             if self.tense_marks:
-                prefixed_past = False
+                after_past_prefix = False
                 for w in words:
-                    if prefixed_past or tense == "past":
+                    if after_past_prefix or tense == "past":
                         features.append("p:" + w)
                     elif tense == "current":
                         features.append("c:" + w)
-                    prefixed_past = bool(PAST_PREFIX_RE.search(w))
+                    after_past_prefix = w in PAST_PREFIXES
         low, high = self.char_ngrams
         if high > 0:
             padded = f" {text} "
             for n in range(low, high + 1):
-                features.extend("g:" + padded[i:i + n] for i in range(len(padded) - n + 1))
+                features.extend(["g:" + padded[i:i + n] for i in range(len(padded) - n + 1)])
         return features
 
     def __repr__(self):

@@ -48,32 +48,39 @@ PAST_CLAUSE_RE = _compile(
     r"(?<![a-z])ex-?|(?<![a-z])former(?![a-z])|previously|〜\d{4}|-\d{4}年?$|まで")
 CURRENT_CLAUSE_RE = _compile(r"現在|現職|現任|現在は|いまは|今は|currently|(?<![a-z])now(?![a-z])|就任|より現職")
 # Boundaries between clauses; the clause before "を経て" etc. is a past one.
-CLAUSE_SPLIT_RE = re.compile(r"([。!?;|/]|\. |を経て|経て|後、|後,|のち、|を歴任し|歴任後|、現在|,現在)")
+CLAUSE_SPLIT_RE = re.compile(r"[。!?;|/]|\. |を経て|経て|後、|後,|のち、|を歴任し|歴任後|[、,](?=現在)")
 PAST_BOUNDARIES = {"を経て", "経て", "後、", "後,", "のち、", "を歴任し", "歴任後"}
 
 
+def clause_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, tense) of each clause of normalised text, tense in {"past", "current", ""}.
+
+    A clause ending in a past boundary (〜を経て, 〜後、) is past; otherwise one that
+    says 現在/現職 is current, and one with a past word (元, 退任, 卒業) is past.
+    """
+    spans: list[tuple[int, int, str]] = []
+    start = 0
+    for boundary in [*CLAUSE_SPLIT_RE.finditer(text), None]:
+        end = boundary.start() if boundary else len(text)
+        clause = text[start:end]
+        if clause.strip():
+            if boundary and boundary.group() in PAST_BOUNDARIES:
+                tense = "past"
+            elif CURRENT_CLAUSE_RE.search(clause):
+                tense = "current"
+            elif PAST_CLAUSE_RE.search(clause):
+                tense = "past"
+            else:
+                tense = ""
+            spans.append((start, end, tense))
+        if boundary:
+            start = boundary.end()
+    return spans
+
+
 def split_clauses(text: str) -> list[tuple[str, str]]:
-    """Split normalised text into (clause, tense) pairs, tense in {"past", "current", ""}."""
-    parts = CLAUSE_SPLIT_RE.split(text)
-    clauses: list[tuple[str, str]] = []
-    for i in range(0, len(parts), 2):
-        clause = parts[i]
-        boundary = parts[i + 1] if i + 1 < len(parts) else ""
-        if boundary in ("、現在", ",現在"):
-            # "〜を担当、現在は〜": the boundary starts the next (current) clause.
-            parts[i + 2] = "現在" + parts[i + 2] if i + 2 < len(parts) else "現在"
-        if not clause.strip():
-            continue
-        if boundary in PAST_BOUNDARIES or PAST_CLAUSE_RE.search(clause):
-            tense = "past"
-        elif CURRENT_CLAUSE_RE.search(clause):
-            tense = "current"
-        else:
-            tense = ""
-        if CURRENT_CLAUSE_RE.search(clause) and tense == "past" and boundary not in PAST_BOUNDARIES:
-            tense = "current"
-        clauses.append((clause, tense))
-    return clauses
+    """(clause, tense) pairs of normalised text; see :func:`clause_spans`."""
+    return [(text[start:end], tense) for start, end, tense in clause_spans(text)]
 
 
 def keyword_roles(text: str) -> list[str]:

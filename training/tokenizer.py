@@ -32,7 +32,8 @@ class MeCabTokenizer:
                 raise TokenizerUnavailableError(
                     f"{exc}: install the tokeniser with `pip install fugashi unidic-lite`") from exc
             try:
-                self._tagger = fugashi.Tagger()
+                # Wakati output (tokens separated by spaces) is the cheapest way to get surfaces.
+                self._tagger = fugashi.Tagger("-Owakati")
             except RuntimeError as exc:  # pragma: no cover - depends on the install
                 raise TokenizerUnavailableError(
                     f"MeCab dictionary not found ({exc}): install it with `pip install unidic-lite`"
@@ -45,7 +46,7 @@ class MeCabTokenizer:
             return []
         with self._lock:
             tagger = self._get_tagger()
-            return [word.surface for word in tagger(text)]
+            return tagger.parse(text).split()
 
     def __call__(self, text: str) -> list[str]:
         return self.tokenize(text)
