@@ -11,8 +11,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from .fast import CompiledScorer
 from .features import BioAnalyzer, CueAnalyzer
-from .normalize import DEFAULT_MAX_CHARS, TextNormalizer
+from .keywords import keyword_matches
+from .normalize import DEFAULT_MAX_CHARS, TextNormalizer, normalize_text
 from .roles import ROLE_IDS, ordered_roles
 
 
@@ -79,7 +81,7 @@ class RoleClassifier(BaseEstimator):
     the primary role then follows the LABELS.md precedence, as the labels do.
     """
 
-    def __init__(self, C: float = 4.0, char_ngrams: tuple[int, int] = (2, 3),
+    def __init__(self, C: float = 4.0, char_ngrams: tuple[int, int] = (0, 0),
                  word_bigrams: bool = True, tense_marks: bool = True, cue_weight: float = 1.0,
                  min_df: int = 1, class_weight: str | None = None,
                  max_chars: int = DEFAULT_MAX_CHARS):
@@ -136,37 +138,42 @@ class RoleClassifier(BaseEstimator):
 
     def classify(self, texts: Sequence[str], explain: bool = False,
                  top_features: int = 5) -> list[Prediction]:
+        """Roles, primary role and confidence for each text (the fast path, see training.fast)."""
         texts = list(texts)
         if not texts:
             return []
-        normalized = self.pipeline_.named_steps["normalize"].transform(texts)
-        features = self.pipeline_.named_steps["vectorize"].transform(normalized)
-        probabilities = self._probabilities_from_features(features)
+        scorer = self._scorer()
+        rows = [scorer.features(normalize_text(t, self.max_chars)) for t in texts]
+        probabilities = scorer.probabilities(rows)
         decisions = decide(probabilities, self.thresholds_, self.abstain_threshold_)
         predictions = []
         for i, (roles, primary, confidence) in enumerate(decisions):
-            explanation = self._explain(features[i], primary, top_features) if explain else ()
+            explanation = self._explain(texts[i], rows[i], primary, top_features) if explain else ()
             predictions.append(Prediction(
                 primary=primary, roles=roles,
                 probabilities={role: float(p) for role, p in zip(ROLE_IDS, probabilities[i])},
                 confidence=confidence, explanation=explanation))
         return predictions
 
-    def _probabilities_from_features(self, features) -> np.ndarray:
-        return self.pipeline_.named_steps["classify"].predict_proba(features)
+    def _scorer(self) -> CompiledScorer:
+        if getattr(self, "_compiled", None) is None:
+            self._compiled = CompiledScorer(self.pipeline_)
+        return self._compiled
 
-    def _explain(self, feature_row, primary: str | None, top_features: int):
-        """Features with the largest positive pull on the primary role (or, for abstentions, on the best role)."""
-        estimators = self.pipeline_.named_steps["classify"].estimators_
-        names = self._feature_names()
-        row = feature_row.tocsr()
+    def _explain(self, text: str, row, primary: str | None, top_features: int):
+        """Features with the largest positive pull on the primary role (none for an abstention)."""
         if primary is None:
             return ()
-        coef = estimators[ROLE_IDS.index(primary)].coef_.ravel()
-        contributions = row.data * coef[row.indices]
-        order = np.argsort(-contributions)[:top_features]
-        return tuple((describe_feature(names[row.indices[j]]), round(float(contributions[j]), 4))
-                     for j in order if contributions[j] > 0)
+        indices, values = row
+        coef = self._scorer().coef[:, ROLE_IDS.index(primary)]
+        contributions = [(value * coef[index], index) for index, value in zip(indices, values)]
+        contributions.sort(reverse=True)
+        names = self._feature_names()
+        matched = {}
+        for cue, words in keyword_matches(normalize_text(text, self.max_chars)):
+            matched.setdefault(cue, words)
+        return tuple((describe_feature(names[index], matched), round(float(weight), 4))
+                     for weight, index in contributions[:top_features] if weight > 0)
 
     def _feature_names(self):
         if getattr(self, "_feature_names_cache", None) is None:
@@ -178,18 +185,23 @@ class RoleClassifier(BaseEstimator):
     def __getstate__(self):
         state = dict(self.__dict__)
         state.pop("_feature_names_cache", None)
+        state.pop("_compiled", None)
         return state
 
 
 FEATURE_KINDS = {"w": "{}", "b": "{}", "p": "{} (過去)", "c": "{} (現在)", "g": "「{}」"}
 
 
-def describe_feature(name: str) -> str:
-    """A human-readable form of a feature name ("p:記者" -> "記者 (過去)")."""
+def describe_feature(name: str, matched_words: dict[str, str] | None = None) -> str:
+    """A human-readable form of a feature name ("p:記者" -> "記者 (過去)").
+
+    Keyword cues name the words that matched, when ``matched_words`` maps cues to them.
+    """
     kind, _, value = name.partition(":")
     if kind == "kw":
         role, _, tense = value.partition(":")
-        return f"{role} keyword" + {"past": " (過去)", "current": " (現在)"}.get(tense, "")
+        words = (matched_words or {}).get(name, f"{role} keyword")
+        return words + {"past": " (過去)", "current": " (現在)"}.get(tense, "")
     if kind == "b":
         value = value.replace(" ", "")
     return FEATURE_KINDS.get(kind, "{}").format(value.strip())

@@ -1,0 +1,39 @@
+"""The fast scoring path gives the plain scikit-learn path's probabilities."""
+import numpy as np
+import pytest
+
+from conftest import SMALL_CORPUS
+
+TEXTS = [text for text, _ in SMALL_CORPUS] + [
+    "1988年東京生まれ。日経新聞の記者を経て、現在は株式会社ABCの広報部長。元CTO。",
+    "Head of Sales @ Acme | ex-Google | SaaS",
+    "未知の単語だけ: ぴよぴよ", "", "🎉", "x" * 20_000,
+]
+
+
+def plain_probabilities(model, texts):
+    return model.pipeline_.predict_proba(list(texts))
+
+
+def fast_probabilities(model, texts):
+    return np.array([list(p.probabilities.values()) for p in model.classify(list(texts))])
+
+
+def test_fast_path_matches_scikit_learn_in_a_batch(default_model):
+    assert np.abs(fast_probabilities(default_model, TEXTS) - plain_probabilities(default_model, TEXTS)).max() < 1e-9
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_fast_path_matches_scikit_learn_one_bio_at_a_time(default_model, text):
+    assert np.abs(fast_probabilities(default_model, [text]) - plain_probabilities(default_model, [text])).max() < 1e-9
+
+
+def test_fast_path_matches_on_a_model_with_character_ngrams(tmp_path):
+    from conftest import write_corpus
+    from training.corpus import read_records
+    from training.model import RoleClassifier
+
+    records = read_records([write_corpus(tmp_path / "c.jsonl")])
+    model = RoleClassifier(char_ngrams=(1, 3), cue_weight=0.7).fit(
+        [r.text for r in records], [r.roles for r in records])
+    assert np.abs(fast_probabilities(model, TEXTS) - plain_probabilities(model, TEXTS)).max() < 1e-9
