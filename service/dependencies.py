@@ -1,0 +1,58 @@
+"""FastAPI dependencies shared by every router: the model holder, settings, metrics, and request checks."""
+from __future__ import annotations
+
+import hmac
+
+from fastapi import Depends, Request
+
+from .errors import ApiError
+from .metrics import ServiceMetrics
+from .model_holder import LoadedModel, ModelHolder
+from .settings import Settings
+
+
+def get_model_holder(request: Request) -> ModelHolder:
+    """The holder of this process's model (``holder.current`` is the model to use for one request)."""
+    return request.app.state.model_holder
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_metrics(request: Request) -> ServiceMetrics:
+    return request.app.state.metrics
+
+
+def current_model(holder: ModelHolder = Depends(get_model_holder)) -> LoadedModel:
+    """The model for this request, taken once so a concurrent reload cannot switch it half-way."""
+    if not holder.is_loaded:
+        raise ApiError(503, "not_ready", "no model is loaded yet; retry in a moment")
+    return holder.current
+
+
+def require_json_body(request: Request) -> None:
+    """415 for a body that is not declared as JSON (curl -d sends form encoding unless told otherwise)."""
+    has_body = request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
+    if not has_body:
+        return
+    content_type = request.headers.get("content-type")
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    if media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json")):
+        return
+    got = repr(content_type) if content_type else "none"
+    raise ApiError(415, "unsupported_media_type",
+                   f"send the body as JSON with the header Content-Type: application/json (got {got})",
+                   {"content_type": content_type})
+
+
+def require_admin(request: Request, settings: Settings = Depends(get_settings)) -> None:
+    """A bearer token equal to the configured admin token; with none configured the admin endpoints are off."""
+    if settings.admin_token is None:
+        raise ApiError(403, "admin_disabled",
+                       "the admin endpoints are disabled: start the service with JINMYAKU_ADMIN_TOKEN set")
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    expected = settings.admin_token.get_secret_value()
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
+        raise ApiError(401, "unauthorized", "send the admin token as Authorization: Bearer <token>",
+                       headers={"WWW-Authenticate": "Bearer"})
