@@ -9,12 +9,24 @@ one dense matrix product, so the probabilities agree with
 """
 from __future__ import annotations
 
-import math
-from collections import Counter
-from typing import Sequence
+from math import log, sqrt
+from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
 from scipy.sparse import csr_matrix
+
+
+class _Block(NamedTuple):
+    """One vectoriser of the FeatureUnion, as plain Python data."""
+
+    analyzer: Callable[[str], list[str]]
+    vocabulary: dict[str, int]
+    offset: int
+    idf: list[float] | None
+    sublinear: bool
+    binary: bool
+    norm: str | None
+    weight: float
 
 
 class CompiledScorer:
@@ -26,19 +38,11 @@ class CompiledScorer:
         self.blocks = []
         offset = 0
         for name, vectorizer in union.transformer_list:
-            vocabulary = vectorizer.vocabulary_
-            idf = vectorizer.idf_ if vectorizer.use_idf else None
-            self.blocks.append({
-                "analyzer": vectorizer.analyzer,
-                "vocabulary": vocabulary,
-                "offset": offset,
-                "idf": idf,
-                "sublinear": vectorizer.sublinear_tf,
-                "binary": vectorizer.binary,
-                "norm": vectorizer.norm,
-                "weight": float(weights.get(name, 1.0)),
-            })
-            offset += len(vocabulary)
+            idf = vectorizer.idf_.tolist() if vectorizer.use_idf else None
+            self.blocks.append(_Block(vectorizer.analyzer, vectorizer.vocabulary_, offset, idf,
+                                      vectorizer.sublinear_tf, vectorizer.binary, vectorizer.norm,
+                                      float(weights.get(name, 1.0))))
+            offset += len(vectorizer.vocabulary_)
         estimators = pipeline.named_steps["classify"].estimators_
         self.n_features = offset
         # (n_features, n_roles): one dense product replaces six estimator calls.
@@ -50,29 +54,33 @@ class CompiledScorer:
         indices: list[int] = []
         values: list[float] = []
         for block in self.blocks:
-            vocabulary = block["vocabulary"]
-            counts = Counter(term for term in block["analyzer"](text) if term in vocabulary)
+            lookup = block.vocabulary.get
+            counts: dict[int, int] = {}
+            for term in block.analyzer(text):
+                column = lookup(term)
+                if column is not None:
+                    counts[column] = counts.get(column, 0) + 1
             if not counts:
                 continue
-            cols = [vocabulary[term] for term in counts]
-            if block["binary"]:
-                tf = [1.0] * len(cols)
-            elif block["sublinear"]:
-                tf = [1.0 + math.log(c) for c in counts.values()]
+            if block.binary:
+                tf = [1.0] * len(counts)
+            elif block.sublinear:
+                tf = [1.0 + log(c) for c in counts.values()]
             else:
                 tf = [float(c) for c in counts.values()]
-            idf = block["idf"]
-            if idf is not None:
-                tf = [t * idf[c] for t, c in zip(tf, cols)]
-            if block["norm"] == "l2":
-                length = math.sqrt(sum(t * t for t in tf))
-                tf = [t / length for t in tf] if length else tf
-            elif block["norm"] == "l1":
-                length = sum(abs(t) for t in tf)
-                tf = [t / length for t in tf] if length else tf
-            weight, offset = block["weight"], block["offset"]
-            indices.extend(offset + c for c in cols)
-            values.extend(t * weight for t in tf)
+            if block.idf is not None:
+                idf = block.idf
+                tf = [t * idf[c] for t, c in zip(tf, counts)]
+            scale = block.weight
+            if block.norm == "l2":
+                length = sqrt(sum([t * t for t in tf]))
+                scale = scale / length if length else scale
+            elif block.norm == "l1":
+                length = sum([abs(t) for t in tf])
+                scale = scale / length if length else scale
+            offset = block.offset
+            indices.extend([offset + c for c in counts] if offset else counts)
+            values.extend([t * scale for t in tf])
         return indices, values
 
     def probabilities(self, rows: Sequence[tuple[list[int], list[float]]]) -> np.ndarray:

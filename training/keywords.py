@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from functools import lru_cache
 
 def _compile(pattern: str) -> re.Pattern:
     r"""Compile with \b meaning a Latin-word boundary: to \b, Japanese letters are word characters too."""
@@ -52,7 +54,8 @@ CLAUSE_SPLIT_RE = re.compile(r"[。!?;|/]|\. |を経て|経て|後、|後,|の�
 PAST_BOUNDARIES = {"を経て", "経て", "後、", "後,", "のち、", "を歴任し", "歴任後"}
 
 
-def clause_spans(text: str) -> list[tuple[int, int, str]]:
+@lru_cache(maxsize=256)
+def clause_spans(text: str) -> tuple[tuple[int, int, str], ...]:
     """(start, end, tense) of each clause of normalised text, tense in {"past", "current", ""}.
 
     A clause ending in a past boundary (〜を経て, 〜後、) is past; otherwise one that
@@ -75,7 +78,8 @@ def clause_spans(text: str) -> list[tuple[int, int, str]]:
             spans.append((start, end, tense))
         if boundary:
             start = boundary.end()
-    return spans
+    # Cached: the word features and the keyword cues of one bio both need its clauses.
+    return tuple(spans)
 
 
 def split_clauses(text: str) -> list[tuple[str, str]]:
@@ -88,18 +92,26 @@ def keyword_roles(text: str) -> list[str]:
     return [role for role, pattern in ROLE_PATTERNS.items() if role != "none" and pattern.search(text)]
 
 
-def keyword_matches(text: str) -> list[tuple[str, str, str]]:
+def keyword_matches(text: str) -> list[tuple[str, str]]:
     """(cue feature, matched words) for every keyword in the normalised text.
 
     The cue names the role and the tense of the clause it stands in, e.g.
     ("kw:executive:past", "cto") for 元CTO.
     """
+    spans = clause_spans(text)
+    starts = [start for start, _, _ in spans]
     matches = []
-    for clause, tense in split_clauses(text):
-        for role, pattern in ROLE_PATTERNS.items():
-            for match in pattern.finditer(clause):
-                past = tense == "past" or bool(PAST_PREFIX_RE.search(clause[: match.start()]))
-                matches.append((f"kw:{role}:{'past' if past else tense or 'plain'}", match.group()))
+    for role, pattern in ROLE_PATTERNS.items():
+        for match in pattern.finditer(text):
+            at = match.start()
+            index = bisect_right(starts, at) - 1
+            if index >= 0 and at < spans[index][1]:
+                clause_start, _, tense = spans[index]
+            else:
+                clause_start, tense = at, ""
+            if tense != "past" and PAST_PREFIX_RE.search(text[max(clause_start, at - 8):at]):
+                tense = "past"
+            matches.append((f"kw:{role}:{tense or 'plain'}", match.group()))
     return matches
 
 
