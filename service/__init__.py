@@ -8,6 +8,13 @@
 """
 from __future__ import annotations
 
-from .client import JinmyakuClient, JinmyakuError
-
 __all__ = ["JinmyakuClient", "JinmyakuError"]
+
+
+def __getattr__(name: str):
+    # Imported on first use, so `python -m service.healthcheck` does not pay for scikit-learn.
+    if name in __all__:
+        from . import client
+
+        return getattr(client, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,15 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-import uvicorn
 from pydantic import ValidationError
-from uvicorn.config import LOGGING_CONFIG
 
-from training import ModelLoadError
-
-from .app import create_app
-from .metrics import multiprocess_directory
-from .model_holder import ModelHolder
 from .settings import Settings
 
 FACTORY = "service.app:create_app_from_env"
@@ -47,6 +40,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 def log_config(level: str) -> dict:
     """uvicorn's logging, plus the service's own logger, in every worker process."""
+    from uvicorn.config import LOGGING_CONFIG
+
     config = copy.deepcopy(LOGGING_CONFIG)
     config["loggers"]["service"] = {"handlers": ["default"], "level": level.upper(), "propagate": False}
     return config
@@ -59,6 +54,15 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"jinmyaku: invalid settings: {exc}", file=sys.stderr)
         return 2
+    # Imported only now: scikit-learn takes seconds, and --help or a bad flag should not wait for it.
+    import uvicorn
+
+    from training import ModelLoadError
+
+    from .app import create_app
+    from .metrics import multiprocess_directory
+    from .model_holder import ModelHolder
+
     # Load (and test) the model before any worker starts, so a bad model stops start-up
     # with one clear message and a non-zero exit, whatever the number of workers.
     holder = ModelHolder(settings.model_dir)

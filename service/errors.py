@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 logger = logging.getLogger("service")
 
 # Error types our schemas raise (PydanticCustomError); they become the error code as they are.
-SCHEMA_ERROR_CODES = frozenset({"empty_text", "text_or_texts"})
+SCHEMA_ERROR_CODES = frozenset({"empty_text", "invalid_text", "text_or_texts"})
 
 HTTP_STATUS_CODES = {
     400: "bad_request",

@@ -11,13 +11,19 @@ from training.roles import ROLE_BY_ID, ROLE_IDS, ROLES
 RoleId = Literal[ROLE_IDS]  # type: ignore[valid-type]  # the six ids, as an enum in the OpenAPI schema
 
 
-def _reject_blank(text: str) -> str:
+def _check_bio(text: str) -> str:
     if not text.strip():
         raise PydanticCustomError("empty_text", "the bio is empty or only whitespace")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate from a "\ud800" escape: the tokenizer cannot take it
+        raise PydanticCustomError(
+            "invalid_text", "the bio has an unpaired surrogate (U+{code:04X}) at character {index}: "
+            "it is not valid Unicode", {"code": ord(text[exc.start]), "index": exc.start}) from None
     return text
 
 
-BioText = Annotated[str, AfterValidator(_reject_blank)]
+BioText = Annotated[str, AfterValidator(_check_bio)]
 
 CLASSIFY_EXAMPLES = {
     "one": {"summary": "1件の略歴", "value": {"text": "株式会社ABC 代表取締役社長"}},
