@@ -14,8 +14,10 @@ COPY pyproject.toml README.md ./
 COPY training ./training
 COPY service ./service
 COPY models ./models
-# Editable, so the code keeps finding the models/ directory next to it in /app.
+# Editable, so the code keeps finding the models/ directory next to it in /app; bytecode
+# compiled now, as the service user cannot write to /app.
 RUN pip install -e . \
+    && python -m compileall -q training service \
     && useradd --create-home --uid 10001 jinmyaku
 
 USER jinmyaku

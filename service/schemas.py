@@ -62,7 +62,7 @@ class ClassifyRequest(BaseModel):
 class RoleScore(BaseModel):
     id: RoleId
     label: str = Field(description="the role's Japanese name")
-    probability: float = Field(ge=0, le=1)
+    probability: float = Field(description="0 to 1")
     predicted: bool = Field(description="whether the role is in the bio's predicted set")
 
 
@@ -80,7 +80,7 @@ class ClassifyResult(BaseModel):
 
     primary: RoleId | None = Field(description="the first predicted role in LABELS.md order; null when out of scope")
     primary_label: str | None = Field(description="the primary role's Japanese name")
-    confidence: float = Field(ge=0, le=1, description="primary's probability; for an abstention, 1 - the highest")
+    confidence: float = Field(description="0 to 1: the primary's probability; for an abstention, 1 - the highest")
     roles: list[RoleScore] = Field(description="all six roles, most probable first")
     explanation: list[Reason] | None = Field(None, description="with explain=true: what drove the decision")
 
