@@ -27,6 +27,11 @@ def test_emoji_and_control_characters_are_removed():
     assert normalize_text("エンジニア🎉\x07です\x00") == "エンジニア です"
 
 
+def test_lone_surrogates_are_removed_so_the_text_can_be_encoded():
+    text = normalize_text("記者\ud800です")
+    assert text.encode("utf-8") == "記者 です".encode("utf-8")
+
+
 def test_line_breaks_become_sentence_ends():
     assert normalize_text("編集者\n猫が好き") == "編集者。猫が好き"
 

@@ -14,12 +14,12 @@ HANDLE_RE = re.compile(r"(?<![\w@])@[A-Za-z0-9_]{2,}")
 EMOJI_RE = re.compile(
     "[\U0001F000-\U0001FAFF\U00002600-\U000027BF\U0001F1E6-\U0001F1FF"
     "\U00002B00-\U00002BFF\U0000FE0F\U0000200D\U000020E3]+")
-# Control, format and private-use characters (Unicode categories Cc, Cf, Co) other than line
-# breaks, as ranges (generated from unicodedata) since a regex beats a per-character loop.
+# Control, format, surrogate and private-use characters (Unicode categories Cc, Cf, Cs, Co) other
+# than line breaks (a lone surrogate cannot even be encoded for MeCab), as ranges (generated from unicodedata) since a regex beats a per-character loop.
 INVISIBLE_RE = re.compile(
     "["
     "\u0000-\u0009\u000b-\u000c\u000e-\u001f\u007f-\u009f\u00ad\u0600-\u0605\u061c"
-    "\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ud800-\udfff"
     "\u2066-\u206f\ue000-\uf8ff\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
     "\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
     "\U000e0020-\U000e007f\U000f0000-\U000ffffd\U00100000-\U0010fffd"
