@@ -1,4 +1,4 @@
-"""Command line: python -m training {train,evaluate,predict,validate}."""
+"""Command line: python -m training {train,evaluate,predict,validate,stats}."""
 from __future__ import annotations
 
 import argparse
@@ -97,6 +97,14 @@ def _cmd_validate(args) -> int:
     return 1 if problems else 0
 
 
+def _cmd_stats(args) -> int:
+    from .corpus_stats import corpus_stats, stats_markdown
+
+    stats = corpus_stats(read_records(args.data or default_data_files()))
+    print(json.dumps(stats, ensure_ascii=False, indent=1) if args.json else stats_markdown(stats))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m training",
                                      description="Train, evaluate and run the jinmyaku role classifier.")
@@ -126,6 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", nargs="+", type=Path)
     p.add_argument("--near-duplicate", type=float, default=0.85, help="trigram Jaccard counted as a near-duplicate")
     p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("stats", help="corpus counts per role, pair, style and length (the data card's tables)")
+    p.add_argument("--data", nargs="+", type=Path)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_stats)
     return parser
 
 
