@@ -42,6 +42,12 @@ class BioAnalyzer:
                 clause_words[clause].append(token)
         features: list[str] = []
         for (_, _, tense), words in zip(spans, clause_words):
+            if self.tense_marks == "exclusive" and tense == "past":
+                # A past clause says nothing about current roles as plain words do.
+                features.extend(["p:" + w for w in words])
+                if self.word_bigrams:
+                    features.extend([f"pb:{a} {b}" for a, b in zip(words, words[1:])])
+                continue
             features.extend(["w:" + w for w in words])
             if self.word_bigrams:
                 features.extend([f"b:{a} {b}" for a, b in zip(words, words[1:])])
