@@ -1,4 +1,8 @@
-"""FastAPI dependencies shared by every router: the model holder, settings, metrics, and request checks."""
+"""FastAPI dependencies shared by every router: the model holder, settings, metrics, and request checks.
+
+All are ``async def``: they do no blocking work, and FastAPI would otherwise run each plain
+``def`` dependency in its thread pool, a thread hop per dependency on every request.
+"""
 from __future__ import annotations
 
 import hmac
@@ -11,27 +15,27 @@ from .model_holder import LoadedModel, ModelHolder
 from .settings import Settings
 
 
-def get_model_holder(request: Request) -> ModelHolder:
+async def get_model_holder(request: Request) -> ModelHolder:
     """The holder of this process's model (``holder.current`` is the model to use for one request)."""
     return request.app.state.model_holder
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_metrics(request: Request) -> ServiceMetrics:
+async def get_metrics(request: Request) -> ServiceMetrics:
     return request.app.state.metrics
 
 
-def current_model(holder: ModelHolder = Depends(get_model_holder)) -> LoadedModel:
+async def current_model(holder: ModelHolder = Depends(get_model_holder)) -> LoadedModel:
     """The model for this request, taken once so a concurrent reload cannot switch it half-way."""
     if not holder.is_loaded:
         raise ApiError(503, "not_ready", "no model is loaded yet; retry in a moment")
     return holder.current
 
 
-def require_json_body(request: Request) -> None:
+async def require_json_body(request: Request) -> None:
     """415 for a body that is not declared as JSON (curl -d sends form encoding unless told otherwise)."""
     has_body = request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
     if not has_body:
@@ -46,7 +50,7 @@ def require_json_body(request: Request) -> None:
                    {"content_type": content_type})
 
 
-def require_admin(request: Request, settings: Settings = Depends(get_settings)) -> None:
+async def require_admin(request: Request, settings: Settings = Depends(get_settings)) -> None:
     """A bearer token equal to the configured admin token; with none configured the admin endpoints are off."""
     if settings.admin_token is None:
         raise ApiError(403, "admin_disabled",
