@@ -53,13 +53,18 @@ def roles_to_matrix(role_sets: Iterable[Iterable[str]]) -> np.ndarray:
     return matrix
 
 
+EMPLOYEE = ROLE_IDS.index("employee")
+NOT_WITH_EMPLOYEE = tuple(ROLE_IDS.index(r) for r in ("executive", "manager", "consultant"))
+
+
 def decide(probabilities: np.ndarray, thresholds: Sequence[float],
            abstain_threshold: float) -> list[tuple[tuple[str, ...], str | None, float]]:
     """Turn per-role probabilities (n, 6) into (roles, primary, confidence) per row.
 
     A bio whose strongest role is below ``abstain_threshold`` is out of scope.
     Otherwise its roles are those at or over their own threshold (at least the
-    strongest one), and the primary is the first of them in LABELS.md order.
+    strongest one), without employee beside executive, manager or consultant,
+    and the primary is the first of them in LABELS.md order.
     """
     decisions = []
     thresholds = np.asarray(thresholds)
@@ -69,6 +74,10 @@ def decide(probabilities: np.ndarray, thresholds: Sequence[float],
             decisions.append(((), None, float(1.0 - row[best])))
             continue
         chosen = [i for i in range(len(ROLE_IDS)) if row[i] >= thresholds[i]] or [best]
+        if EMPLOYEE in chosen and len(chosen) > 1 and any(i in chosen for i in NOT_WITH_EMPLOYEE):
+            # LABELS.md: employee is added only beside author or media, never beside
+            # executive, manager or consultant.
+            chosen.remove(EMPLOYEE)
         roles = tuple(ROLE_IDS[i] for i in chosen)
         decisions.append((roles, roles[0], float(row[chosen[0]])))
     return decisions
