@@ -1,4 +1,4 @@
-"""Reading contact tables (CSV/TSV in UTF-8, UTF-8 with BOM, CP932 or UTF-16; XLSX) lazily, and writing them safely for Excel.
+"""Reading contact tables (CSV/TSV in UTF-8, CP932 or UTF-16; XLSX) lazily, and writing them safely for Excel.
 
 Rows are read one at a time, so a file of any length costs constant memory.
 A row that cannot be read (bytes that are not text in the file's encoding,
