@@ -81,6 +81,15 @@ def test_moto_prefix_marks_a_keyword_as_past():
     assert keyword_cues(normalize_text("元CTO")) == ["kw:executive:past"]
 
 
+def test_daihyo_wo_tsutomeru_is_a_current_executive_cue_but_daihyo_riji_is_not():
+    assert "kw:executive:plain" in keyword_cues(normalize_text("〇〇 Japanの代表を務めています"))
+    assert "kw:executive:plain" not in keyword_cues(normalize_text("NPO法人の代表理事"))
+
+
+def test_zenshoku_marks_the_next_title_as_past():
+    assert "kw:executive:past" in keyword_cues(normalize_text("Head of Engineering｜前職CTO"))
+
+
 def test_latin_keywords_match_only_whole_words():
     assert keyword_cues(normalize_text("doctor")) == []
     assert "kw:executive:plain" in keyword_cues(normalize_text("CEO"))

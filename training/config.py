@@ -12,7 +12,7 @@ class TrainConfig:
     C: float = 4.0
     char_ngrams: tuple[int, int] = (0, 0)
     word_bigrams: bool = True
-    tense_marks: bool | str = True  # "exclusive": words of past clauses only as past words
+    tense_marks: bool | str = "exclusive"  # True: past words also count as plain words; False: no tense
     cue_weight: float = 1.0
     min_df: int = 1
     class_weight: str | None = None

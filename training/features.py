@@ -6,7 +6,7 @@ from .tokenizer import MeCabTokenizer
 
 PUNCTUATION = set("。、,.・/|()[]『』「」【】:;!?-~〜ー…\"' ")
 # Tokens after which the next word is a past role (元CTO, 前編集長, ex-google).
-PAST_PREFIXES = {"元", "前", "旧", "ex", "ex-", "former"}
+PAST_PREFIXES = {"元", "前", "前職", "旧", "ex", "ex-", "former"}
 
 
 class BioAnalyzer:

@@ -17,7 +17,7 @@ ROLE_PATTERNS: dict[str, re.Pattern] = {
         r"代表取締役|取締役|社長|会長|代表社員|共同創業|創業|設立|起業|ファウンダー|経営者|経営し|経営する|"
         r"最高[^\s。、]{0,6}責任者|"
         r"監査役|co-?founder|founder|\bceo\b|\bcto\b|\bcfo\b|\bcoo\b|\bcmo\b|\bcio\b|\bciso\b|\bcdo\b|"
-        r"\bcpo\b|\bcxo\b|chief [a-z ]*officer|株式会社[^\s。、]{0,20} ?代表|代表(?!理事|者|的|作|例|曲|選手|チーム|を務め)"),
+        r"\bcpo\b|\bcxo\b|chief [a-z ]*officer|株式会社[^\s。、]{0,20} ?代表|代表(?!理事|者|的|作|例|曲|選手|チーム)"),
     "author": _compile(
         r"著書|共著|単著|著作|監修|編著|作家|小説家|エッセイスト|上梓|刊行|出版し|出版。|を出版|"
         r"著に|主な著|著者|author of|co-?author|『[^』]{1,60}』 ?[(][^)]{0,30}(?:出版|書房|書店|社|文庫|新書|プレス|bp|books?)"),
@@ -44,9 +44,9 @@ ROLE_PATTERNS: dict[str, re.Pattern] = {
 }
 
 # Words that put a clause, or the word right after them, in the past.
-PAST_PREFIX_RE = _compile(r"(?:^|[^a-z])(?:元|前|旧|ex-?|former ?)$")
+PAST_PREFIX_RE = _compile(r"(?:^|[^a-z])(?:元|前|前職|旧|ex-?|former ?)$")
 PAST_CLAUSE_RE = _compile(
-    r"を経て|経て|歴任|退任|退職|退社|卒業|出身|を務め|務めた|勤めた|在籍した|かつて|以前は|当時|"
+    r"を経て|経て|歴任|退任|退職|退社|務めた|勤めた|在籍した|かつて|以前は|当時|"
     r"(?<![a-z])ex-?|(?<![a-z])former(?![a-z])|previously|〜\d{4}|-\d{4}年?$|まで")
 CURRENT_CLAUSE_RE = _compile(r"現在|現職|現任|現在は|いまは|今は|currently|(?<![a-z])now(?![a-z])|就任|より現職")
 # Boundaries between clauses; the clause before "を経て" etc. is a past one.

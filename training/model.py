@@ -91,7 +91,7 @@ class RoleClassifier(BaseEstimator):
     """
 
     def __init__(self, C: float = 4.0, char_ngrams: tuple[int, int] = (0, 0),
-                 word_bigrams: bool = True, tense_marks: bool = True, cue_weight: float = 1.0,
+                 word_bigrams: bool = True, tense_marks: bool | str = "exclusive", cue_weight: float = 1.0,
                  min_df: int = 1, class_weight: str | None = None,
                  max_chars: int = DEFAULT_MAX_CHARS):
         self.C = C
