@@ -67,19 +67,21 @@ def decide(probabilities: np.ndarray, thresholds: Sequence[float],
     and the primary is the first of them in LABELS.md order.
     """
     decisions = []
-    thresholds = np.asarray(thresholds)
-    for row in np.asarray(probabilities):
-        best = int(np.argmax(row))
+    thresholds = [float(t) for t in thresholds]
+    roles_count = len(ROLE_IDS)
+    # Plain floats: numpy scalars are slow one at a time, and this runs per request.
+    for row in np.asarray(probabilities).tolist():
+        best = max(range(roles_count), key=row.__getitem__)
         if row[best] < abstain_threshold:
-            decisions.append(((), None, float(1.0 - row[best])))
+            decisions.append(((), None, 1.0 - row[best]))
             continue
-        chosen = [i for i in range(len(ROLE_IDS)) if row[i] >= thresholds[i]] or [best]
+        chosen = [i for i in range(roles_count) if row[i] >= thresholds[i]] or [best]
         if EMPLOYEE in chosen and len(chosen) > 1 and any(i in chosen for i in NOT_WITH_EMPLOYEE):
             # LABELS.md: employee is added only beside author or media, never beside
             # executive, manager or consultant.
             chosen.remove(EMPLOYEE)
         roles = tuple(ROLE_IDS[i] for i in chosen)
-        decisions.append((roles, roles[0], float(row[chosen[0]])))
+        decisions.append((roles, roles[0], row[chosen[0]]))
     return decisions
 
 
@@ -156,12 +158,10 @@ class RoleClassifier(BaseEstimator):
         probabilities = scorer.probabilities(rows)
         decisions = decide(probabilities, self.thresholds_, self.abstain_threshold_)
         predictions = []
-        for i, (roles, primary, confidence) in enumerate(decisions):
+        for i, (row, (roles, primary, confidence)) in enumerate(zip(probabilities.tolist(), decisions)):
             explanation = self._explain(texts[i], rows[i], primary, top_features) if explain else ()
-            predictions.append(Prediction(
-                primary=primary, roles=roles,
-                probabilities={role: float(p) for role, p in zip(ROLE_IDS, probabilities[i])},
-                confidence=confidence, explanation=explanation))
+            predictions.append(Prediction(primary=primary, roles=roles, probabilities=dict(zip(ROLE_IDS, row)),
+                                          confidence=confidence, explanation=explanation))
         return predictions
 
     def _scorer(self) -> CompiledScorer:
