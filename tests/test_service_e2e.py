@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import httpx
 import pytest
@@ -31,7 +32,13 @@ def test_workers_share_one_metrics_view():
         with httpx.Client(base_url=base_url) as http:
             for _ in range(10):
                 assert http.post("/classify", json={"text": BIOS[0]}).json()["results"][0]["primary"] == "executive"
-            metrics = http.get("/metrics").text
+            # The second worker may still be loading its model when the first answers: wait for it.
+            deadline = time.monotonic() + 60
+            while True:
+                metrics = http.get("/metrics").text
+                if metrics.count("jinmyaku_model_info{") == 2 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.5)
     # Whichever worker answers /metrics reports the sum over both.
     assert 'jinmyaku_predictions_total{role="executive"} 10.0' in metrics
     assert metrics.count("jinmyaku_model_info{") == 2  # one series per live worker
