@@ -124,26 +124,3 @@ def test_metrics_follow_their_definitions():
     assert m["roles_micro_f1"] == round(2 * 2 / (2 * 2 + 1 + 2), 4)
     # executive and manager F1 = 1, employee 0 (abstention is a miss), others 0
     assert m["primary_macro_f1"] == round(2 / 6, 4)
-
-
-def test_filler_copies_keep_their_labels_and_depend_only_on_the_seed():
-    from training.corpus import Record, with_fillers
-
-    records = [Record(text="記者", roles=("media",), primary="media"),
-               Record(text="大学生", roles=(), primary=None)]
-    augmented = with_fillers(records, ["猫が好き", "福岡在住"], ratio=2.0, seed=3)
-    assert augmented[:2] == records
-    assert len(augmented) == 6
-    for copy in augmented[2:]:
-        original = next(r for r in records if r.text in copy.text)
-        assert copy.roles == original.roles and copy.primary == original.primary
-        assert "猫が好き" in copy.text or "福岡在住" in copy.text
-    assert augmented == with_fillers(records, ["猫が好き", "福岡在住"], ratio=2.0, seed=3)
-
-
-def test_no_fillers_or_zero_ratio_leaves_the_records_alone():
-    from training.corpus import Record, with_fillers
-
-    records = [Record(text="記者", roles=("media",), primary="media")]
-    assert with_fillers(records, [], ratio=1.0, seed=1) == records
-    assert with_fillers(records, ["猫が好き"], ratio=0.0, seed=1) == records

@@ -16,8 +16,6 @@ class TrainConfig:
     cue_weight: float = 1.0
     min_df: int = 1
     class_weight: str | None = None
-    # Extra training copies with a neutral sentence added (training/data/fillers.txt), per record.
-    filler_ratio: float = 0.6
     folds: int = 5
     seed: int = 13
     # Candidate decision thresholds searched on cross-validated predictions.

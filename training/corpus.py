@@ -12,7 +12,6 @@ from typing import Iterable, Sequence
 from .roles import ROLE_BY_ID, ROLE_IDS
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-FILLERS_FILE = DATA_DIR / "fillers.txt"
 ROLE_SEPARATORS = (";", "|", ",", " ", "、", "/")
 
 
@@ -154,34 +153,6 @@ def read_records(paths: Sequence[str | Path], strict: bool = False) -> list[Reco
     if problems:
         raise CorpusError(problems)
     return records
-
-
-def read_fillers(path: str | Path = FILLERS_FILE) -> list[str]:
-    """Neutral sentences (hobbies, hometown, greetings) that say nothing about a role, one per line."""
-    try:
-        return [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
-    except FileNotFoundError:
-        return []
-
-
-def with_fillers(records: Sequence[Record], fillers: Sequence[str], ratio: float, seed: int) -> list[Record]:
-    """The records plus ``ratio`` times as many copies with a neutral sentence added before or after.
-
-    Real bios bury the role among hobbies, hometowns and greetings; the copies keep
-    their labels, so the model learns that such sentences carry no role.
-    """
-    import random
-
-    if not fillers or ratio <= 0 or not records:
-        return list(records)
-    rng = random.Random(seed)
-    extra = []
-    for _ in range(round(len(records) * ratio)):
-        record, filler = rng.choice(records), rng.choice(fillers)
-        text = f"{record.text}。{filler}" if rng.random() < 0.5 else f"{filler}。{record.text}"
-        extra.append(Record(text=text, roles=record.roles, primary=record.primary, id=record.id,
-                            style=record.style, tags=record.tags, origin=record.origin + " (+filler)"))
-    return [*records, *extra]
 
 
 def corpus_sha256(paths: Iterable[str | Path]) -> str:

@@ -12,7 +12,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from .artifacts import DEFAULT_POINTER, MODELS_DIR, save_model
 from .config import TrainConfig
-from .corpus import FILLERS_FILE, Record, corpus_sha256, read_fillers, read_records, with_fillers
+from .corpus import Record, corpus_sha256, read_records
 from .metrics import confusion_counts, evaluate_predictions
 from .model import RoleClassifier, decide, roles_to_matrix
 from .report import write_report
@@ -23,18 +23,9 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def fit_model(records: Sequence[Record], config: TrainConfig, fillers: Sequence[str] = ()) -> RoleClassifier:
-    """A RoleClassifier fitted on the records, plus filler copies when the config asks for them."""
-    training = with_fillers(records, fillers, config.filler_ratio, config.seed)
-    return RoleClassifier(**config.model_params()).fit([r.text for r in training], [r.roles for r in training])
-
-
-def cross_val_probabilities(records: Sequence[Record], config: TrainConfig, fillers: Sequence[str] = (),
+def cross_val_probabilities(records: Sequence[Record], config: TrainConfig,
                             progress: Callable[[str], None] = _stderr) -> np.ndarray:
-    """Out-of-fold role probabilities (n, 6) from stratified k-fold cross-validation.
-
-    Filler copies are added to each fold's training part only, so held-out bios stay as written.
-    """
+    """Out-of-fold role probabilities (n, 6) from stratified k-fold cross-validation."""
     texts = [r.text for r in records]
     strata = [r.primary or "none" for r in records]
     smallest = min(Counter(strata).values())
@@ -43,7 +34,8 @@ def cross_val_probabilities(records: Sequence[Record], config: TrainConfig, fill
     probabilities = np.zeros((len(records), len(ROLE_IDS)))
     for fold, (train_idx, test_idx) in enumerate(splitter.split(texts, strata), 1):
         progress(f"cross-validation fold {fold}/{folds}: training on {len(train_idx)} bios")
-        model = fit_model([records[i] for i in train_idx], config, fillers)
+        model = RoleClassifier(**config.model_params()).fit(
+            [texts[i] for i in train_idx], [records[i].roles for i in train_idx])
         probabilities[test_idx] = model.predict_proba([texts[i] for i in test_idx])
     return probabilities
 
@@ -120,9 +112,9 @@ def train(data_paths: Sequence[str | Path], out_dir: str | Path | None = None,
     progress(f"reading {len(data_paths)} file(s)")
     records = read_records(data_paths)
     corpus_hash = corpus_sha256(data_paths)
-    fillers = read_fillers() if config.filler_ratio > 0 else []
+    texts = [r.text for r in records]
 
-    oof = cross_val_probabilities(records, config, fillers, progress)
+    oof = cross_val_probabilities(records, config, progress)
     thresholds, abstain_threshold = tune_thresholds(oof, records, config)
     cv_decisions = decide(oof, thresholds, abstain_threshold)
     cv_metrics = metrics_for(records, cv_decisions)
@@ -130,7 +122,7 @@ def train(data_paths: Sequence[str | Path], out_dir: str | Path | None = None,
              f"roles micro-F1 {cv_metrics['roles_micro_f1']:.3f}")
 
     progress(f"training the final model on {len(records)} bios")
-    model = fit_model(records, config, fillers)
+    model = RoleClassifier(**config.model_params()).fit(texts, [r.roles for r in records])
     model.set_thresholds(thresholds, abstain_threshold)
 
     trained_at = dt.datetime.now(dt.timezone.utc)
@@ -144,8 +136,6 @@ def train(data_paths: Sequence[str | Path], out_dir: str | Path | None = None,
                    "records": len(records),
                    "primary_counts": {k: counts.get(k, 0) for k in [*ROLE_IDS, "none"]},
                    "role_counts": {role: sum(role in r.roles for r in records) for role in ROLE_IDS}},
-        "fillers": {"file": FILLERS_FILE.name, "sentences": len(fillers),
-                    "sha256": corpus_sha256([FILLERS_FILE]) if fillers else None},
         "config": config.to_dict(),
         "thresholds": dict(zip(ROLE_IDS, thresholds)),
         "abstain_threshold": abstain_threshold,
