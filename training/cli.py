@@ -41,14 +41,26 @@ def _cmd_evaluate(args) -> int:
     return 0
 
 
+def _text_of(line: str) -> str:
+    """The 'text' of one JSONL input line; ValueError says what is wrong with it."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError:
+        raise ValueError("malformed JSON") from None
+    text = obj.get("text") if isinstance(obj, dict) else None
+    if not isinstance(text, str):
+        raise ValueError("each line needs a string 'text' key")
+    return text
+
+
 def _cmd_predict(args) -> int:
     model = load_model(args.model)
     failures = 0
-    batch: list[tuple[int, str]] = []
+    batch: list[str] = []
 
     def flush():
-        predictions = model.classify([text for _, text in batch], explain=args.explain)
-        for (_, _), prediction in zip(batch, predictions):
+        # Classifying in batches is many times faster than one bio at a time.
+        for prediction in model.classify(batch, explain=args.explain):
             out = prediction.to_dict()
             if not args.explain:
                 out.pop("explanation")
@@ -59,20 +71,14 @@ def _cmd_predict(args) -> int:
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
-            text = obj["text"] if isinstance(obj, dict) else None
-            if not isinstance(text, str):
-                raise ValueError("each line needs a string 'text' key")
-        except (json.JSONDecodeError, ValueError, KeyError) as exc:
+            batch.append(_text_of(line))
+        except ValueError as exc:
+            # The error takes the line's place in the output, so outputs stay aligned with inputs.
             flush()
             failures += 1
-            message = "malformed JSON" if isinstance(exc, json.JSONDecodeError) else str(exc).strip("'")
-            if isinstance(exc, KeyError):
-                message = "each line needs a string 'text' key"
-            print(json.dumps({"line": number, "error": message}, ensure_ascii=False))
-            print(f"stdin:{number}: {message}", file=sys.stderr)
+            print(json.dumps({"line": number, "error": str(exc)}, ensure_ascii=False))
+            print(f"stdin:{number}: {exc}", file=sys.stderr)
             continue
-        batch.append((number, text))
         if len(batch) >= 256:
             flush()
     flush()
