@@ -86,7 +86,8 @@ def decide(probabilities: np.ndarray, thresholds: Sequence[float],
 
 
 class RoleClassifier(BaseEstimator):
-    """Multi-label role detector over MeCab words, tense-marked words, keyword cues and character n-grams.
+    """Multi-label role detector over MeCab words, tense-marked words and keyword cues
+    (character n-grams optional).
 
     One logistic regression per role (is this person an author? a manager?);
     the primary role then follows the LABELS.md precedence, as the labels do.
@@ -154,12 +155,13 @@ class RoleClassifier(BaseEstimator):
         if not texts:
             return []
         scorer = self._scorer()
-        rows = [scorer.features(normalize_text(t, self.max_chars)) for t in texts]
+        normalized = [normalize_text(t, self.max_chars) for t in texts]
+        rows = [scorer.features(t) for t in normalized]
         probabilities = scorer.probabilities(rows)
         decisions = decide(probabilities, self.thresholds_, self.abstain_threshold_)
         predictions = []
         for i, (row, (roles, primary, confidence)) in enumerate(zip(probabilities.tolist(), decisions)):
-            explanation = self._explain(texts[i], rows[i], primary, top_features) if explain else ()
+            explanation = self._explain(normalized[i], rows[i], primary, top_features) if explain else ()
             predictions.append(Prediction(primary=primary, roles=roles, probabilities=dict(zip(ROLE_IDS, row)),
                                           confidence=confidence, explanation=explanation))
         return predictions
@@ -169,7 +171,7 @@ class RoleClassifier(BaseEstimator):
             self._compiled = CompiledScorer(self.pipeline_)
         return self._compiled
 
-    def _explain(self, text: str, row, primary: str | None, top_features: int):
+    def _explain(self, normalized_text: str, row, primary: str | None, top_features: int):
         """Features with the largest positive pull on the primary role (none for an abstention)."""
         if primary is None:
             return ()
@@ -179,7 +181,7 @@ class RoleClassifier(BaseEstimator):
         contributions.sort(reverse=True)
         names = self._feature_names()
         matched = {}
-        for cue, words in keyword_matches(normalize_text(text, self.max_chars)):
+        for cue, words in keyword_matches(normalized_text):
             matched.setdefault(cue, words)
         return tuple((describe_feature(names[index], matched), round(float(weight), 4))
                      for weight, index in contributions[:top_features] if weight > 0)
@@ -198,7 +200,7 @@ class RoleClassifier(BaseEstimator):
         return state
 
 
-FEATURE_KINDS = {"w": "{}", "b": "{}", "p": "{} (過去)", "c": "{} (現在)", "g": "「{}」"}
+FEATURE_KINDS = {"w": "{}", "b": "{}", "p": "{} (過去)", "pb": "{} (過去)", "c": "{} (現在)", "g": "「{}」"}
 
 
 def describe_feature(name: str, matched_words: dict[str, str] | None = None) -> str:
@@ -211,6 +213,6 @@ def describe_feature(name: str, matched_words: dict[str, str] | None = None) -> 
         role, _, tense = value.partition(":")
         words = (matched_words or {}).get(name, f"{role} keyword")
         return words + {"past": " (過去)", "current": " (現在)"}.get(tense, "")
-    if kind == "b":
+    if kind in ("b", "pb"):
         value = value.replace(" ", "")
     return FEATURE_KINDS.get(kind, "{}").format(value.strip())
