@@ -23,9 +23,10 @@ class TrainConfig:
     abstain_grid: tuple[float, ...] = tuple(round(0.05 + 0.025 * i, 3) for i in range(21))
     # Rounds of coordinate ascent over the thresholds (0 keeps each role's own best-F1 threshold).
     tuning_rounds: int = 2
-    # Largest share of in-scope bios the abstention threshold may turn away (cross-validated);
-    # 0.08 keeps a margin under the product target of 0.10 on real bios.
-    max_in_scope_abstain: float = 0.08
+    # Largest share of in-scope bios the abstention threshold may turn away (cross-validated).
+    # The product target is at most 0.10 on real bios; 0.065 was chosen after looking at the
+    # dev set (0.05 left most out-of-scope bios classified, 0.08 went over 0.10 there).
+    max_in_scope_abstain: float = 0.065
 
     def model_params(self) -> dict:
         return {"C": self.C, "char_ngrams": tuple(self.char_ngrams), "word_bigrams": self.word_bigrams,
