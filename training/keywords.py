@@ -5,9 +5,17 @@ import re
 from bisect import bisect_right
 from functools import lru_cache
 
+
 def _compile(pattern: str) -> re.Pattern:
-    r"""Compile with \b meaning a Latin-word boundary: to \b, Japanese letters are word characters too."""
-    pattern = re.sub(r"\\b(?=[a-z(\[])", "(?<![a-z])", pattern)
+    r"""Compile with \b meaning a Latin-word boundary: to \b, Japanese letters are word characters too.
+
+    A leading \b becomes a look-behind placed after the word's first letter
+    ("ceo" -> "c(?<![a-z]c)eo"): a branch that starts with a look-behind stops
+    the regex engine from skipping ahead by first character, which made the
+    executive pattern ten times slower.
+    """
+    pattern = re.sub(r"\\b([a-z])", r"\1(?<![a-z]\1)", pattern)
+    pattern = re.sub(r"\\b(?=[(\[])", "(?<![a-z])", pattern)
     return re.compile(pattern.replace("\\b", "(?![a-z])"))
 
 
@@ -47,8 +55,8 @@ ROLE_PATTERNS: dict[str, re.Pattern] = {
 PAST_PREFIX_RE = _compile(r"(?:^|[^a-z])(?:元|前|前職|旧|ex-?|former ?)$")
 PAST_CLAUSE_RE = _compile(
     r"を経て|経て|歴任|退任|退職|退社|務めた|勤めた|在籍した|かつて|以前は|当時|"
-    r"(?<![a-z])ex-?|(?<![a-z])former(?![a-z])|previously|〜\d{4}|-\d{4}年?$|まで")
-CURRENT_CLAUSE_RE = _compile(r"現在|現職|現任|現在は|いまは|今は|currently|(?<![a-z])now(?![a-z])|就任|より現職")
+    r"\bex-?|\bformer\b|previously|〜\d{4}|-\d{4}年?$|まで")
+CURRENT_CLAUSE_RE = _compile(r"現在|現職|現任|現在は|いまは|今は|currently|\bnow\b|就任|より現職")
 # Boundaries between clauses; the clause before "を経て" etc. is a past one.
 CLAUSE_SPLIT_RE = re.compile(r"[。!?;|/]|\. |を経て|経て|後、|後,|のち、|を歴任し|歴任後|[、,](?=現在)")
 PAST_BOUNDARIES = {"を経て", "経て", "後、", "後,", "のち、", "を歴任し", "歴任後"}
