@@ -37,3 +37,15 @@ def test_fast_path_matches_on_a_model_with_character_ngrams(tmp_path):
     model = RoleClassifier(char_ngrams=(1, 3), cue_weight=0.7).fit(
         [r.text for r in records], [r.roles for r in records])
     assert np.abs(fast_probabilities(model, TEXTS) - plain_probabilities(model, TEXTS)).max() < 1e-9
+
+
+def test_large_batches_match_scikit_learn_and_explain_like_single_bios(default_model):
+    from training.model import BATCH_VECTORISE_FROM
+
+    texts = (TEXTS * (BATCH_VECTORISE_FROM // len(TEXTS) + 2))[:BATCH_VECTORISE_FROM + 5]
+    batch = default_model.classify(texts, explain=True)
+    probabilities = np.array([list(p.probabilities.values()) for p in batch])
+    assert np.abs(probabilities - plain_probabilities(default_model, texts)).max() < 1e-9
+    for text, prediction in zip(texts[:10], batch):
+        single = default_model.classify([text], explain=True)[0]
+        assert [f for f, _ in single.explanation] == [f for f, _ in prediction.explanation]

@@ -83,6 +83,10 @@ class CompiledScorer:
             values.extend([t * scale for t in tf])
         return indices, values
 
+    def probabilities_of_matrix(self, features: csr_matrix) -> np.ndarray:
+        """Per-role probabilities for a feature matrix from the pipeline's own vectoriser."""
+        return 1.0 / (1.0 + np.exp(-(features @ self.coef + self.intercept)))
+
     def probabilities(self, rows: Sequence[tuple[list[int], list[float]]]) -> np.ndarray:
         """Per-role probabilities (n, n_roles) for feature rows from :meth:`features`."""
         if len(rows) == 1:

@@ -54,6 +54,8 @@ def roles_to_matrix(role_sets: Iterable[Iterable[str]]) -> np.ndarray:
 
 
 EMPLOYEE = ROLE_IDS.index("employee")
+# From this many bios in one call, classify vectorises with scikit-learn (measured faster in bulk).
+BATCH_VECTORISE_FROM = 64
 NOT_WITH_EMPLOYEE = tuple(ROLE_IDS.index(r) for r in ("executive", "manager", "consultant"))
 
 
@@ -156,8 +158,16 @@ class RoleClassifier(BaseEstimator):
             return []
         scorer = self._scorer()
         normalized = [normalize_text(t, self.max_chars) for t in texts]
-        rows = [scorer.features(t) for t in normalized]
-        probabilities = scorer.probabilities(rows)
+        if len(texts) >= BATCH_VECTORISE_FROM:
+            # Many bios: scikit-learn's vectoriser builds the sparse matrix faster than row by row.
+            matrix = self.pipeline_.named_steps["vectorize"].transform(normalized).tocsr()
+            probabilities = scorer.probabilities_of_matrix(matrix)
+            rows = [(matrix.indices[matrix.indptr[i]:matrix.indptr[i + 1]].tolist(),
+                     matrix.data[matrix.indptr[i]:matrix.indptr[i + 1]].tolist())
+                    for i in range(len(texts))] if explain else None
+        else:
+            rows = [scorer.features(t) for t in normalized]
+            probabilities = scorer.probabilities(rows)
         decisions = decide(probabilities, self.thresholds_, self.abstain_threshold_)
         predictions = []
         for i, (row, (roles, primary, confidence)) in enumerate(zip(probabilities.tolist(), decisions)):
