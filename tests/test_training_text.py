@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from training.keywords import keyword_cues, split_clauses
+from training.keywords import clause_spans, keyword_cues
 from training.normalize import normalize_text
 from training.tokenizer import MeCabTokenizer
 
@@ -72,9 +72,9 @@ def test_tokenizer_gives_the_same_tokens_under_concurrent_use():
 
 
 def test_clause_before_wo_hete_is_past_and_genzai_clause_is_current():
-    clauses = split_clauses(normalize_text("新聞社で記者を経て、現在は広報部長"))
-    assert clauses[0][1] == "past"
-    assert clauses[-1][1] == "current"
+    clauses = clause_spans(normalize_text("新聞社で記者を経て、現在は広報部長"))
+    assert clauses[0][2] == "past"
+    assert clauses[-1][2] == "current"
 
 
 def test_moto_prefix_marks_a_keyword_as_past():

@@ -90,11 +90,6 @@ def clause_spans(text: str) -> tuple[tuple[int, int, str], ...]:
     return tuple(spans)
 
 
-def split_clauses(text: str) -> list[tuple[str, str]]:
-    """(clause, tense) pairs of normalised text; see :func:`clause_spans`."""
-    return [(text[start:end], tense) for start, end, tense in clause_spans(text)]
-
-
 def keyword_roles(text: str) -> list[str]:
     """Roles whose pattern matches anywhere in the normalised text (the rule baseline)."""
     return [role for role, pattern in ROLE_PATTERNS.items() if role != "none" and pattern.search(text)]

@@ -48,19 +48,9 @@ class MeCabTokenizer:
             tagger = self._get_tagger()
             return tagger.parse(text).split()
 
-    def __call__(self, text: str) -> list[str]:
-        return self.tokenize(text)
-
     def __getstate__(self):
         return {}
 
     def __setstate__(self, state):
         self.__init__()
 
-
-_shared = MeCabTokenizer()
-
-
-def tokenize(text: str) -> list[str]:
-    """Tokenise with the process-wide tokenizer."""
-    return _shared.tokenize(text)
