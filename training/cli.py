@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ def _cmd_train(args) -> int:
 
     config = TrainConfig.from_toml(args.config) if args.config else TrainConfig()
     if args.seed is not None:
-        config = TrainConfig(**{**config.__dict__, "seed": args.seed})
+        config = dataclasses.replace(config, seed=args.seed)
     data = args.data or default_data_files()
     if not data:
         print("error: no data files: pass --data FILE or add .jsonl files to training/data/",
