@@ -73,14 +73,16 @@ class Reason(BaseModel):
 
 class ClassifyResult(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "primary": "executive", "primary_label": "企業経営者", "confidence": 0.97,
+        "primary": "executive", "primary_label": "企業経営者", "confidence": 0.97, "in_scope": 0.99,
         "roles": [{"id": "executive", "label": "企業経営者", "probability": 0.97, "predicted": True},
                   {"id": "employee", "label": "企業勤務者", "probability": 0.03, "predicted": False}],
         "explanation": None}]})
 
     primary: RoleId | None = Field(description="the first predicted role in LABELS.md order; null when out of scope")
     primary_label: str | None = Field(description="the primary role's Japanese name")
-    confidence: float = Field(description="0 to 1: the primary's probability; for an abstention, 1 - the highest")
+    confidence: float = Field(description="0 to 1: the primary's probability; for an abstention, 1 - in_scope")
+    in_scope: float = Field(description="0 to 1: how likely the bio names a working role at all; "
+                                        "below the model's abstain_threshold the bio is out of scope")
     roles: list[RoleScore] = Field(description="all six roles, most probable first")
     explanation: list[Reason] | None = Field(None, description="with explain=true: what drove the decision")
 
@@ -92,6 +94,7 @@ class ClassifyResult(BaseModel):
             primary=prediction.primary,
             primary_label=ROLE_BY_ID[prediction.primary].name_ja if prediction.primary else None,
             confidence=prediction.confidence,
+            in_scope=prediction.in_scope,
             roles=[RoleScore(id=role, label=ROLE_BY_ID[role].name_ja, probability=probability,
                              predicted=role in predicted) for role, probability in scores],
             explanation=[Reason(feature=f, weight=w) for f, w in prediction.explanation] if explain else None)
@@ -138,7 +141,7 @@ class ModelInfo(BaseModel):
     corpus: CorpusInfo
     metrics: dict[str, Any] = Field(description="cross-validated metrics recorded at training time")
     thresholds: dict[str, float] = Field(description="per-role decision thresholds")
-    abstain_threshold: float | None = Field(None, description="below this top probability a bio is out of scope")
+    abstain_threshold: float | None = Field(None, description="below this in-scope probability a bio is out of scope")
     libraries: dict[str, str] = {}
 
 

@@ -26,6 +26,7 @@ class RecordingModel:
         probabilities = {role: 0.9 if executive and role == "executive" else 0.05 for role in ROLE_IDS}
         return Prediction(primary="executive" if executive else None, roles=("executive",) if executive else (),
                           probabilities=probabilities, confidence=0.9 if executive else 0.95,
+                          in_scope=0.95 if executive else 0.05,
                           explanation=(("代表", 1.0),) if explain and executive else ())
 
 

@@ -329,7 +329,7 @@ def test_reload_of_a_model_that_fails_the_test_prediction_is_rejected(admin_clie
 
         def classify(self, texts, explain=False):
             from training.model import Prediction
-            return [Prediction(None, (), {role: 0.0 for role in ROLE_IDS}, 1.0) for _ in texts]
+            return [Prediction(None, (), {role: 0.0 for role in ROLE_IDS}, 1.0, 0.0) for _ in texts]
 
     holder = admin_client.app.state.model_holder
     monkeypatch.setattr(holder, "_loader", lambda directory: EveryoneIsAStudent())

@@ -83,7 +83,7 @@ def test_predict_reads_jsonl_and_writes_one_object_per_line(trained):
     assert result.returncode == 0, result.stderr
     outputs = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(outputs) == 2
-    assert set(outputs[0]) == {"primary", "roles", "probabilities", "confidence"}
+    assert set(outputs[0]) == {"primary", "roles", "probabilities", "confidence", "in_scope"}
     assert len(outputs[0]["probabilities"]) == 6
 
 

@@ -16,7 +16,7 @@ def plain_probabilities(model, texts):
 
 
 def fast_probabilities(model, texts):
-    return np.array([list(p.probabilities.values()) for p in model.classify(list(texts))])
+    return np.array([[*p.probabilities.values(), p.in_scope] for p in model.classify(list(texts))])
 
 
 def test_fast_path_matches_scikit_learn_in_a_batch(default_model):
@@ -44,7 +44,7 @@ def test_large_batches_match_scikit_learn_and_explain_like_single_bios(default_m
 
     texts = (TEXTS * (BATCH_VECTORISE_FROM // len(TEXTS) + 2))[:BATCH_VECTORISE_FROM + 5]
     batch = default_model.classify(texts, explain=True)
-    probabilities = np.array([list(p.probabilities.values()) for p in batch])
+    probabilities = np.array([[*p.probabilities.values(), p.in_scope] for p in batch])
     assert np.abs(probabilities - plain_probabilities(default_model, texts)).max() < 1e-9
     for text, prediction in zip(texts[:10], batch):
         single = default_model.classify([text], explain=True)[0]

@@ -102,3 +102,34 @@ def test_training_refuses_data_without_every_role(tmp_path):
                               for i in range(10)), encoding="utf-8")
     with pytest.raises(ValueError, match="no example of role"):
         train([path], tmp_path / "out", FAST, progress=lambda message: None)
+
+
+def test_training_refuses_data_without_an_out_of_scope_example(tmp_path):
+    from conftest import SMALL_CORPUS
+
+    path = tmp_path / "all_in_scope.jsonl"
+    path.write_text("\n".join(json.dumps({"text": text, "roles": roles}, ensure_ascii=False)
+                              for text, roles in SMALL_CORPUS if roles), encoding="utf-8")
+    with pytest.raises(ValueError, match="no out-of-scope example"):
+        train([path], tmp_path / "out", FAST, progress=lambda message: None)
+
+
+def test_abstention_follows_the_in_scope_detector_not_the_role_scores():
+    from training.model import decide
+
+    thresholds = [0.5] * 6
+    # Every role weak, but clearly a working person: the strongest role is kept.
+    weak_roles_in_scope = [0.05, 0.02, 0.1, 0.03, 0.2, 0.4, 0.9]
+    # A role word scored high, but the bio as a whole does not look like work: abstain.
+    strong_role_out_of_scope = [0.0, 0.0, 0.0, 0.0, 0.0, 0.7, 0.2]
+    first, second = decide(np.array([weak_roles_in_scope, strong_role_out_of_scope]), thresholds, 0.5)
+    assert first == (("employee",), "employee", 0.4)
+    assert second[:2] == ((), None)
+    assert second[2] == pytest.approx(0.8)
+
+
+def test_predictions_carry_the_in_scope_probability(trained_dir):
+    model = load_model(trained_dir)
+    for prediction in model.classify(PROBES):
+        assert 0.0 <= prediction.in_scope <= 1.0
+        assert (prediction.primary is None) == (prediction.in_scope < model.abstain_threshold_)

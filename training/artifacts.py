@@ -12,7 +12,7 @@ MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_POINTER = MODELS_DIR / "DEFAULT"
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the model has a seventh output, in scope, that decides abstention
 
 
 class ModelLoadError(RuntimeError):

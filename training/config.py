@@ -20,7 +20,7 @@ class TrainConfig:
     seed: int = 13
     # Candidate decision thresholds searched on cross-validated predictions.
     threshold_grid: tuple[float, ...] = tuple(round(0.1 + 0.025 * i, 3) for i in range(33))
-    abstain_grid: tuple[float, ...] = tuple(round(0.05 + 0.025 * i, 3) for i in range(21))
+    abstain_grid: tuple[float, ...] = tuple(round(0.05 + 0.025 * i, 3) for i in range(37))
     # Rounds of coordinate ascent over the thresholds (0 keeps each role's own best-F1 threshold).
     tuning_rounds: int = 2
     # Largest share of in-scope bios the abstention threshold may turn away (cross-validated).

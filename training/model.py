@@ -29,7 +29,9 @@ class Prediction:
     probabilities: dict[str, float]
     """Probability of each of the six roles, in LABELS.md order."""
     confidence: float
-    """How sure the primary decision is: the primary's probability, or for an abstention 1 - max probability."""
+    """How sure the primary decision is: the primary's probability, or for an abstention 1 - ``in_scope``."""
+    in_scope: float
+    """Probability that the bio names any working role at all (below the model's abstention threshold: out of scope)."""
     explanation: tuple[tuple[str, float], ...] = field(default=())
     """Features that pushed the primary role up most, with their weight (empty unless asked for)."""
 
@@ -39,6 +41,7 @@ class Prediction:
             "roles": list(self.roles),
             "probabilities": dict(self.probabilities),
             "confidence": self.confidence,
+            "in_scope": self.in_scope,
             "explanation": [{"feature": f, "weight": w} for f, w in self.explanation],
         }
 
@@ -53,6 +56,15 @@ def roles_to_matrix(role_sets: Iterable[Iterable[str]]) -> np.ndarray:
     return matrix
 
 
+def targets_matrix(role_sets: Iterable[Iterable[str]]) -> np.ndarray:
+    """What the model learns (n, 7): the six role indicators, then whether the bio has any role."""
+    roles = roles_to_matrix(role_sets)
+    return np.hstack([roles, roles.any(axis=1, keepdims=True).astype(np.int8)])
+
+
+# The model's outputs: one detector per role, then one for "has any role" (in scope).
+OUTPUTS = (*ROLE_IDS, "in_scope")
+IN_SCOPE = len(ROLE_IDS)
 EMPLOYEE = ROLE_IDS.index("employee")
 # From this many bios in one call, classify vectorises with scikit-learn (measured faster in bulk).
 BATCH_VECTORISE_FROM = 64
@@ -61,22 +73,26 @@ NOT_WITH_EMPLOYEE = tuple(ROLE_IDS.index(r) for r in ("executive", "manager", "c
 
 def decide(probabilities: np.ndarray, thresholds: Sequence[float],
            abstain_threshold: float) -> list[tuple[tuple[str, ...], str | None, float]]:
-    """Turn per-role probabilities (n, 6) into (roles, primary, confidence) per row.
+    """Turn model outputs (n, 7: six roles, then in scope) into (roles, primary, confidence) per row.
 
-    A bio whose strongest role is below ``abstain_threshold`` is out of scope.
-    Otherwise its roles are those at or over their own threshold (at least the
-    strongest one), without employee beside executive, manager or consultant,
-    and the primary is the first of them in LABELS.md order.
+    A bio whose in-scope probability is below ``abstain_threshold`` is out of
+    scope. Otherwise its roles are those at or over their own threshold (at
+    least the strongest one), without employee beside executive, manager or
+    consultant, and the primary is the first of them in LABELS.md order.
+
+    Abstention has its own detector because the role probabilities of a long
+    bio that is plainly about work can all be low (no single role word stands
+    out), while the bio is still clearly in scope.
     """
     decisions = []
     thresholds = [float(t) for t in thresholds]
     roles_count = len(ROLE_IDS)
     # Plain floats: numpy scalars are slow one at a time, and this runs per request.
     for row in np.asarray(probabilities).tolist():
-        best = max(range(roles_count), key=row.__getitem__)
-        if row[best] < abstain_threshold:
-            decisions.append(((), None, 1.0 - row[best]))
+        if row[IN_SCOPE] < abstain_threshold:
+            decisions.append(((), None, 1.0 - row[IN_SCOPE]))
             continue
+        best = max(range(roles_count), key=row.__getitem__)
         chosen = [i for i in range(roles_count) if row[i] >= thresholds[i]] or [best]
         if EMPLOYEE in chosen and len(chosen) > 1 and any(i in chosen for i in NOT_WITH_EMPLOYEE):
             # LABELS.md: employee is added only beside author or media, never beside
@@ -127,10 +143,13 @@ class RoleClassifier(BaseEstimator):
         ])
 
     def fit(self, texts: Sequence[str], role_sets: Sequence[Iterable[str]]):
-        matrix = roles_to_matrix(role_sets)
+        matrix = targets_matrix(role_sets)
         missing = [ROLE_IDS[i] for i in range(len(ROLE_IDS)) if not matrix[:, i].any()]
         if missing:
             raise ValueError(f"the training data has no example of role(s) {missing}")
+        if matrix[:, IN_SCOPE].all():
+            raise ValueError("the training data has no out-of-scope example (a record with no roles): "
+                             "the model needs some to learn when to abstain")
         self.pipeline_ = self._build_pipeline().fit(list(texts), matrix)
         self.thresholds_ = [0.5] * len(ROLE_IDS)
         self.abstain_threshold_ = 0.5
@@ -144,7 +163,8 @@ class RoleClassifier(BaseEstimator):
         self.abstain_threshold_ = float(abstain_threshold)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Probability of each role (n, 6), LABELS.md order."""
+        """Probabilities (n, 7) through scikit-learn: each role in LABELS.md order, then in scope
+        (see ``OUTPUTS``)."""
         return self.pipeline_.predict_proba(list(texts))
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
@@ -173,7 +193,8 @@ class RoleClassifier(BaseEstimator):
         for i, (row, (roles, primary, confidence)) in enumerate(zip(probabilities.tolist(), decisions)):
             explanation = self._explain(normalized[i], rows[i], primary, top_features) if explain else ()
             predictions.append(Prediction(primary=primary, roles=roles, probabilities=dict(zip(ROLE_IDS, row)),
-                                          confidence=confidence, explanation=explanation))
+                                          confidence=confidence, in_scope=row[IN_SCOPE],
+                                          explanation=explanation))
         return predictions
 
     def _scorer(self) -> CompiledScorer:

@@ -14,7 +14,7 @@ from .artifacts import DEFAULT_POINTER, MODELS_DIR, save_model
 from .config import TrainConfig
 from .corpus import Record, corpus_sha256, read_records
 from .metrics import confusion_counts, evaluate_predictions
-from .model import RoleClassifier, decide, roles_to_matrix
+from .model import OUTPUTS, RoleClassifier, decide, roles_to_matrix
 from .report import write_report
 from .roles import ROLE_IDS
 
@@ -25,13 +25,13 @@ def _stderr(message: str) -> None:
 
 def cross_val_probabilities(records: Sequence[Record], config: TrainConfig,
                             progress: Callable[[str], None] = _stderr) -> np.ndarray:
-    """Out-of-fold role probabilities (n, 6) from stratified k-fold cross-validation."""
+    """Out-of-fold model outputs (n, 7: roles, then in scope) from stratified k-fold cross-validation."""
     texts = [r.text for r in records]
     strata = [r.primary or "none" for r in records]
     smallest = min(Counter(strata).values())
     folds = max(2, min(config.folds, smallest))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=config.seed)
-    probabilities = np.zeros((len(records), len(ROLE_IDS)))
+    probabilities = np.zeros((len(records), len(OUTPUTS)))
     for fold, (train_idx, test_idx) in enumerate(splitter.split(texts, strata), 1):
         progress(f"cross-validation fold {fold}/{folds}: training on {len(train_idx)} bios")
         model = RoleClassifier(**config.model_params()).fit(
@@ -76,8 +76,8 @@ def tune_thresholds(probabilities: np.ndarray, records: Sequence[Record],
     """Decision thresholds from out-of-fold probabilities.
 
     Each role starts at the threshold that maximises its own F1. The abstention
-    threshold abstains on as many bios as it can while in-scope abstentions stay
-    within ``config.max_in_scope_abstain``. Then each role's threshold is adjusted
+    threshold (on the in-scope probability) abstains on as many bios as it can
+    while in-scope abstentions stay within ``config.max_in_scope_abstain``. Then each role's threshold is adjusted
     in turn (coordinate ascent) for primary macro-F1 and roles micro-F1, since
     the primary role depends on all of them.
     """
