@@ -1,4 +1,6 @@
 """The fast scoring path gives the plain scikit-learn path's probabilities."""
+import json
+
 import numpy as np
 import pytest
 
@@ -49,3 +51,46 @@ def test_large_batches_match_scikit_learn_and_explain_like_single_bios(default_m
     for text, prediction in zip(texts[:10], batch):
         single = default_model.classify([text], explain=True)[0]
         assert [f for f, _ in single.explanation] == [f for f, _ in prediction.explanation]
+
+
+def _analyzer_counts(vectorizer, text):
+    counts = {}
+    for term in vectorizer.analyzer(text):
+        column = vectorizer.vocabulary_.get(term)
+        if column is not None:
+            counts[column] = counts.get(column, 0) + 1
+    return counts
+
+
+WORD_EDGE_CASES = [
+    "元CTO。現在は 前 編集長 ex google", "a  b c", " 。。 ", "元 元 元", "現在は元記者、前職は銀行員",
+    "2010年 日経新聞社 入社。記者を経て、2020年より編集長。著書『仕事の本』", "",
+]
+
+
+def test_word_columns_equal_the_analyzer_and_vocabulary(default_model):
+    from training.corpus import default_data_files
+    from training.fast import _WordColumns
+    from training.normalize import normalize_text
+
+    vectorizer = default_model.pipeline_.named_steps["vectorize"].transformer_list[0][1]
+    columns = _WordColumns(vectorizer.analyzer, vectorizer.vocabulary_)
+    corpus = [json.loads(line)["text"] for path in default_data_files()
+              for line in path.read_text(encoding="utf-8").splitlines()[::20]]
+    texts = [normalize_text(t) for t in WORD_EDGE_CASES + corpus]
+    for text in texts:
+        assert columns.counts(text) == _analyzer_counts(vectorizer, text), text
+
+
+def test_word_columns_fall_back_when_mecab_changes_the_text(default_model, monkeypatch):
+    from training.fast import _WordColumns
+
+    vectorizer = default_model.pipeline_.named_steps["vectorize"].transformer_list[0][1]
+    columns = _WordColumns(vectorizer.analyzer, vectorizer.vocabulary_)
+    text = "株式会社abc 代表取締役。元新聞記者"
+    expected = _analyzer_counts(vectorizer, text)
+    # Tokens whose lengths no longer add up to the text: offsets must be found by search.
+    real_tokenize = columns.tokenizer.tokenize
+    monkeypatch.setattr(columns.tokenizer, "tokenize", lambda t: [w for w in real_tokenize(t) if w != "元"])
+    assert columns.counts(text) == _analyzer_counts(vectorizer, text)
+    assert columns.counts(text) != expected
