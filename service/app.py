@@ -15,13 +15,13 @@ from starlette.concurrency import run_in_threadpool
 from training import ModelLoadError
 
 from .body_limit import BodySizeLimitMiddleware
-from .dependencies import (current_model, get_metrics, get_model_holder, get_settings, require_admin,
-                           require_json_body)
+from .dependencies import (Serving, current_model, get_metrics, get_model_holder, require_admin,
+                           require_json_body, serving)
 from .errors import ApiError, SafeJSONResponse, install_error_handlers
 from .metrics import RequestMetricsMiddleware, ServiceMetrics
 from .model_holder import LoadedModel, ModelHolder, smoke_problem
-from .schemas import (CLASSIFY_EXAMPLES, ClassifyRequest, ClassifyResponse, ClassifyResult, ErrorResponse,
-                      ModelInfo, ReloadRequest, ReloadResponse, RolesResponse, Status)
+from .schemas import (CLASSIFY_EXAMPLES, ClassifyRequest, ClassifyResponse, ErrorResponse, ModelInfo,
+                      ReloadRequest, ReloadResponse, RolesResponse, Status, result_content)
 from .settings import Settings
 
 logger = logging.getLogger("service")
@@ -74,21 +74,31 @@ def model_info(loaded: LoadedModel) -> ModelInfo:
 router = APIRouter()
 
 
+# Requests up to this many characters are classified on the event loop (at most a few
+# milliseconds); longer ones go to the thread pool so that they never hold up other requests.
+INLINE_MAX_CHARS = 1_000
+
+
 @router.post("/classify", response_model=ClassifyResponse, tags=["classify"],
              dependencies=[Depends(require_json_body)], responses=_errors(400, 413, 415, 422))
-def classify(request: Annotated[ClassifyRequest, Body(openapi_examples=CLASSIFY_EXAMPLES)],
-             model: LoadedModel = Depends(current_model), settings: Settings = Depends(get_settings),
-             metrics: ServiceMetrics = Depends(get_metrics)) -> ClassifyResponse:
-    """Classify one bio (`text`) or up to 1,000 (`texts`, configurable) into roles.
-
-    A plain `def`: FastAPI runs it in its thread pool, so the CPU-bound work never blocks the event loop.
-    """
+async def classify(request: Annotated[ClassifyRequest, Body(openapi_examples=CLASSIFY_EXAMPLES)],
+                   serving: Serving = Depends(serving)) -> Response:
+    """Classify one bio (`text`) or up to 1,000 (`texts`, configurable) into roles."""
     bios = request.bios()
-    check_bio_limits(bios, settings)
-    predictions = model.classify(bios, explain=request.explain)
-    metrics.observe_predictions(predictions)
-    return ClassifyResponse(model_version=model.version,
-                            results=[ClassifyResult.from_prediction(p, request.explain) for p in predictions])
+    check_bio_limits(bios, serving.settings)
+    if sum(map(len, bios)) <= INLINE_MAX_CHARS:
+        content = _classify(bios, request.explain, serving)
+    else:
+        content = await run_in_threadpool(_classify, bios, request.explain, serving)
+    return SafeJSONResponse(content)
+
+
+def _classify(bios: list[str], explain: bool, serving: Serving) -> dict:
+    """The /classify answer as JSON data (the shape of ClassifyResponse, tested)."""
+    model = serving.model
+    predictions = model.classify(bios, explain=explain)
+    serving.metrics.observe_predictions(predictions)
+    return {"model_version": model.version, "results": [result_content(p, explain) for p in predictions]}
 
 
 @router.get("/roles", response_model=RolesResponse, tags=["roles"])

@@ -6,6 +6,7 @@ All are ``async def``: they do no blocking work, and FastAPI would otherwise run
 from __future__ import annotations
 
 import hmac
+from typing import NamedTuple
 
 from fastapi import Depends, Request
 
@@ -28,11 +29,30 @@ async def get_metrics(request: Request) -> ServiceMetrics:
     return request.app.state.metrics
 
 
-async def current_model(holder: ModelHolder = Depends(get_model_holder)) -> LoadedModel:
-    """The model for this request, taken once so a concurrent reload cannot switch it half-way."""
+def _loaded_model(holder: ModelHolder) -> LoadedModel:
     if not holder.is_loaded:
         raise ApiError(503, "not_ready", "no model is loaded yet; retry in a moment")
     return holder.current
+
+
+async def current_model(holder: ModelHolder = Depends(get_model_holder)) -> LoadedModel:
+    """The model for this request, taken once so a concurrent reload cannot switch it half-way."""
+    return _loaded_model(holder)
+
+
+class Serving(NamedTuple):
+    """What /classify needs for one request."""
+
+    model: LoadedModel
+    settings: Settings
+    metrics: ServiceMetrics
+
+
+async def serving(request: Request) -> Serving:
+    """The model (taken once, as in ``current_model``), settings and metrics in one dependency:
+    FastAPI's dependency solving costs time on every request, and /classify is the hot path."""
+    state = request.app.state
+    return Serving(_loaded_model(state.model_holder), state.settings, state.metrics)
 
 
 async def require_json_body(request: Request) -> None:

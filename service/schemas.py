@@ -88,16 +88,33 @@ class ClassifyResult(BaseModel):
 
     @classmethod
     def from_prediction(cls, prediction, explain: bool) -> "ClassifyResult":
-        predicted = set(prediction.roles)
-        scores = sorted(prediction.probabilities.items(), key=lambda item: (-item[1], ROLE_IDS.index(item[0])))
-        return cls(
-            primary=prediction.primary,
-            primary_label=ROLE_BY_ID[prediction.primary].name_ja if prediction.primary else None,
-            confidence=prediction.confidence,
-            in_scope=prediction.in_scope,
-            roles=[RoleScore(id=role, label=ROLE_BY_ID[role].name_ja, probability=probability,
-                             predicted=role in predicted) for role, probability in scores],
-            explanation=[Reason(feature=f, weight=w) for f, w in prediction.explanation] if explain else None)
+        return cls.model_validate(result_content(prediction, explain))
+
+
+def result_content(prediction, explain: bool) -> dict:
+    """One ClassifyResult as plain JSON data, built directly: the service answers with these
+    instead of validating pydantic models it has just built itself (tested to match the schema)."""
+    predicted = prediction.roles
+    primary = prediction.primary
+    return {
+        "primary": primary,
+        "primary_label": _LABELS[primary] if primary else None,
+        "confidence": prediction.confidence,
+        "in_scope": prediction.in_scope,
+        "roles": [{"id": role, "label": _LABELS[role], "probability": probability,
+                   "predicted": role in predicted}
+                  for role, probability in sorted(prediction.probabilities.items(), key=_by_score)],
+        "explanation": [{"feature": f, "weight": w} for f, w in prediction.explanation] if explain else None,
+    }
+
+
+_LABELS = {role.id: role.name_ja for role in ROLES}
+_ORDER = {role: i for i, role in enumerate(ROLE_IDS)}
+
+
+def _by_score(item) -> tuple[float, int]:
+    """Most probable first; ties in LABELS.md order."""
+    return -item[1], _ORDER[item[0]]
 
 
 class ClassifyResponse(BaseModel):

@@ -85,6 +85,25 @@ def test_explain_lists_the_features_that_pushed_the_primary_role(client):
     assert all(set(reason) == {"feature", "weight"} and reason["weight"] > 0 for reason in result["explanation"])
 
 
+def test_answers_match_the_documented_schema_inline_and_in_the_thread_pool():
+    from service.app import INLINE_MAX_CHARS
+    from service.schemas import ClassifyResponse, ClassifyResult
+    from training import load_model
+
+    bios = [EXECUTIVE_BIO, "大学3年生。サークルはテニス", "雑誌の編集者。著書『言葉の棚』"]
+    # The same bios padded past the inline limit take the thread-pool path.
+    padded = [bio + "。" + "趣味は散歩" * (INLINE_MAX_CHARS // 5) for bio in bios]
+    model = load_model(default_model_dir())
+    with TestClient(create_app(Settings())) as test_client:
+        for texts in (bios, padded):
+            for explain in (False, True):
+                response = test_client.post("/classify", json={"texts": texts, "explain": explain})
+                assert response.status_code == 200, response.text
+                answer = ClassifyResponse.model_validate(response.json())
+                expected = [ClassifyResult.from_prediction(p, explain) for p in model.classify(texts, explain)]
+                assert answer.results == expected
+
+
 def test_response_names_the_model_version(client):
     assert classify(client, {"text": EXECUTIVE_BIO}).json()["model_version"] == client.get("/model").json()["version"]
 
