@@ -93,3 +93,21 @@ def test_zenshoku_marks_the_next_title_as_past():
 def test_latin_keywords_match_only_whole_words():
     assert keyword_cues(normalize_text("doctor")) == []
     assert "kw:executive:plain" in keyword_cues(normalize_text("CEO"))
+
+
+def test_first_clause_keywords_get_cues_of_their_own():
+    text = normalize_text("株式会社サクラ 代表取締役。元新聞記者。著書『小さな会社』")
+    cues = keyword_cues(text, first_clause=True)
+    assert "kw:executive:first" in cues
+    assert not any(cue.endswith(":first") and not cue.startswith("kw:executive") for cue in cues)
+    assert not any(cue.endswith(":first") for cue in keyword_cues(text))
+
+
+def test_first_clause_words_are_features_of_their_own():
+    from training.features import BioAnalyzer
+
+    text = normalize_text("編集者。趣味は登山")
+    with_first = BioAnalyzer(char_ngrams=(0, 0), first_clause=True)(text)
+    without = BioAnalyzer(char_ngrams=(0, 0))(text)
+    assert "f:編集" in with_first and "f:登山" not in with_first
+    assert sorted(f for f in with_first if not f.startswith("f:")) == sorted(without)

@@ -16,6 +16,9 @@ class TrainConfig:
     cue_weight: float = 1.0
     min_df: int = 1
     class_weight: str | None = None
+    # Words and keyword cues of the first clause as features of their own (bios lead with who
+    # the person is). Chosen with the dev set in view: +0.003 cross-validated, +0.03 on dev.
+    first_clause: bool = True
     folds: int = 5
     seed: int = 13
     # Candidate decision thresholds searched on cross-validated predictions.
@@ -33,7 +36,7 @@ class TrainConfig:
     def model_params(self) -> dict:
         return {"C": self.C, "char_ngrams": tuple(self.char_ngrams), "word_bigrams": self.word_bigrams,
                 "tense_marks": self.tense_marks, "cue_weight": self.cue_weight, "min_df": self.min_df,
-                "class_weight": self.class_weight}
+                "class_weight": self.class_weight, "first_clause": self.first_clause}
 
     def to_dict(self) -> dict:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}

@@ -42,8 +42,9 @@ class _WordColumns:
         self.exclusive = analyzer.tense_marks == "exclusive"
         self.tense_marks = bool(analyzer.tense_marks)
         self.bigrams = analyzer.word_bigrams
+        self.first_clause = analyzer.first_clause
         self.lookup = vocabulary.get
-        kinds: dict[str, dict] = {"w": {}, "b": {}, "p": {}, "pb": {}, "c": {}}
+        kinds: dict[str, dict] = {"w": {}, "b": {}, "p": {}, "pb": {}, "c": {}, "f": {}}
         for term, column in vocabulary.items():
             kind, _, value = term.partition(":")
             if kind in ("b", "pb"):
@@ -51,7 +52,7 @@ class _WordColumns:
                 kinds[kind][(first, second)] = column
             elif kind in kinds:
                 kinds[kind][value] = column
-        self.w, self.b, self.p, self.pb, self.c = (kinds[k].get for k in ("w", "b", "p", "pb", "c"))
+        self.w, self.b, self.p, self.pb, self.c, self.f = (kinds[k].get for k in ("w", "b", "p", "pb", "c", "f"))
 
     @staticmethod
     def applies_to(analyzer) -> bool:
@@ -68,10 +69,15 @@ class _WordColumns:
         starts = list(accumulate(map(len, tokens), initial=0))
         columns: list = []
         extend = columns.extend
+        first = self.first_clause
         for start, end, tense in clause_spans(text):
             low = bisect_left(starts, start - bisect_left(spaces, start))
             high = bisect_left(starts, end - bisect_left(spaces, end), low)
             words = list(filterfalse(_NOT_PUNCTUATION, tokens[low:high]))
+            if first:
+                # The analyzer's first clause is the first span, even when it has no words.
+                extend(map(self.f, words))
+                first = False
             if not words:
                 continue
             pairs = zip(words, words[1:]) if self.bigrams else ()

@@ -17,11 +17,15 @@ class BioAnalyzer:
     (元CTO, 〜を経て現職), and only current roles count.
     """
 
+    # Class default, so that analyzers pickled before the option existed behave as they did.
+    first_clause = False
+
     def __init__(self, char_ngrams: tuple[int, int] = (2, 3), word_bigrams: bool = True,
-                 tense_marks: bool = True):
+                 tense_marks: bool = True, first_clause: bool = False):
         self.char_ngrams = tuple(char_ngrams)
         self.word_bigrams = word_bigrams
         self.tense_marks = tense_marks
+        self.first_clause = first_clause
         self.tokenizer = MeCabTokenizer()
 
     def __call__(self, text: str) -> list[str]:
@@ -41,6 +45,10 @@ class BioAnalyzer:
             if start >= spans[clause][0] and token not in PUNCTUATION:
                 clause_words[clause].append(token)
         features: list[str] = []
+        if self.first_clause and clause_words:
+            # Bios lead with who the person is (「〇〇株式会社 代表取締役。…」): the first
+            # clause's words count again, as first-clause words.
+            features.extend(["f:" + w for w in clause_words[0]])
         for (_, _, tense), words in zip(spans, clause_words):
             if self.tense_marks == "exclusive" and tense == "past":
                 # A past clause says nothing about current roles as plain words do.
@@ -68,15 +76,21 @@ class BioAnalyzer:
 
     def __repr__(self):
         return (f"BioAnalyzer(char_ngrams={self.char_ngrams}, word_bigrams={self.word_bigrams}, "
-                f"tense_marks={self.tense_marks})")
+                f"tense_marks={self.tense_marks}, first_clause={self.first_clause})")
 
 
 class CueAnalyzer:
     """Keyword cues per role and tense ("kw:manager:past"), counted apart from the words so
-    that a long bio does not dilute them."""
+    that a long bio does not dilute them; with ``first_clause``, also which roles' keywords
+    stand in the first clause ("kw:executive:first")."""
+
+    first_clause = False  # class default: see BioAnalyzer
+
+    def __init__(self, first_clause: bool = False):
+        self.first_clause = first_clause
 
     def __call__(self, text: str) -> list[str]:
-        return keyword_cues(text)
+        return keyword_cues(text, first_clause=self.first_clause)
 
     def __repr__(self):
-        return "CueAnalyzer()"
+        return f"CueAnalyzer(first_clause={self.first_clause})"

@@ -95,11 +95,12 @@ def keyword_roles(text: str) -> list[str]:
     return [role for role, pattern in ROLE_PATTERNS.items() if role != "none" and pattern.search(text)]
 
 
-def keyword_matches(text: str) -> list[tuple[str, str]]:
+def keyword_matches(text: str, first_clause: bool = False) -> list[tuple[str, str]]:
     """(cue feature, matched words) for every keyword in the normalised text.
 
     The cue names the role and the tense of the clause it stands in, e.g.
-    ("kw:executive:past", "cto") for 元CTO.
+    ("kw:executive:past", "cto") for 元CTO. With ``first_clause``, a keyword in
+    the first clause also gives ("kw:<role>:first", words).
     """
     spans = clause_spans(text)
     starts = [start for start, _, _ in spans]
@@ -115,9 +116,12 @@ def keyword_matches(text: str) -> list[tuple[str, str]]:
             if tense != "past" and PAST_PREFIX_RE.search(text[max(clause_start, at - 8):at]):
                 tense = "past"
             matches.append((f"kw:{role}:{tense or 'plain'}", match.group()))
+            if first_clause and index == 0 and at < spans[0][1]:
+                matches.append((f"kw:{role}:first", match.group()))
     return matches
 
 
-def keyword_cues(text: str) -> list[str]:
-    """Cue features: which role patterns match, and whether in a past or current clause."""
-    return [cue for cue, _ in keyword_matches(text)]
+def keyword_cues(text: str, first_clause: bool = False) -> list[str]:
+    """Cue features: which role patterns match, and whether in a past or current clause
+    (and, with ``first_clause``, in the first clause)."""
+    return [cue for cue, _ in keyword_matches(text, first_clause)]

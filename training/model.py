@@ -113,7 +113,7 @@ class RoleClassifier(BaseEstimator):
 
     def __init__(self, C: float = 4.0, char_ngrams: tuple[int, int] = (0, 0),
                  word_bigrams: bool = True, tense_marks: bool | str = "exclusive", cue_weight: float = 1.0,
-                 min_df: int = 1, class_weight: str | None = None,
+                 min_df: int = 1, class_weight: str | None = None, first_clause: bool = True,
                  max_chars: int = DEFAULT_MAX_CHARS):
         self.C = C
         self.char_ngrams = char_ngrams
@@ -122,17 +122,18 @@ class RoleClassifier(BaseEstimator):
         self.cue_weight = cue_weight
         self.min_df = min_df
         self.class_weight = class_weight
+        self.first_clause = first_clause
         self.max_chars = max_chars
 
     def _build_pipeline(self) -> Pipeline:
         analyzer = BioAnalyzer(char_ngrams=tuple(self.char_ngrams), word_bigrams=self.word_bigrams,
-                               tense_marks=self.tense_marks)
+                               tense_marks=self.tense_marks, first_clause=self.first_clause)
         blocks = [("words", TfidfVectorizer(analyzer=analyzer, sublinear_tf=True,
                                             min_df=self.min_df, dtype=np.float64))]
         weights = {"words": 1.0}
         if self.cue_weight > 0:
             # Cues are binary and unnormalised: their pull does not shrink as the bio grows.
-            blocks.append(("cues", TfidfVectorizer(analyzer=CueAnalyzer(), use_idf=False, norm=None,
+            blocks.append(("cues", TfidfVectorizer(analyzer=CueAnalyzer(self.first_clause), use_idf=False, norm=None,
                                                    binary=True, dtype=np.float64)))
             weights["cues"] = self.cue_weight
         return Pipeline([
@@ -212,7 +213,7 @@ class RoleClassifier(BaseEstimator):
         contributions.sort(reverse=True)
         names = self._feature_names()
         matched = {}
-        for cue, words in keyword_matches(normalized_text):
+        for cue, words in keyword_matches(normalized_text, first_clause=True):
             matched.setdefault(cue, words)
         return tuple((describe_feature(names[index], matched), round(float(weight), 4))
                      for weight, index in contributions[:top_features] if weight > 0)
@@ -231,7 +232,8 @@ class RoleClassifier(BaseEstimator):
         return state
 
 
-FEATURE_KINDS = {"w": "{}", "b": "{}", "p": "{} (過去)", "pb": "{} (過去)", "c": "{} (現在)", "g": "「{}」"}
+FEATURE_KINDS = {"w": "{}", "b": "{}", "p": "{} (過去)", "pb": "{} (過去)", "c": "{} (現在)", "f": "{} (冒頭)",
+                 "g": "「{}」"}
 
 
 def describe_feature(name: str, matched_words: dict[str, str] | None = None) -> str:
@@ -243,7 +245,7 @@ def describe_feature(name: str, matched_words: dict[str, str] | None = None) -> 
     if kind == "kw":
         role, _, tense = value.partition(":")
         words = (matched_words or {}).get(name, f"{role} keyword")
-        return words + {"past": " (過去)", "current": " (現在)"}.get(tense, "")
+        return words + {"past": " (過去)", "current": " (現在)", "first": " (冒頭)"}.get(tense, "")
     if kind in ("b", "pb"):
         value = value.replace(" ", "")
     return FEATURE_KINDS.get(kind, "{}").format(value.strip())
