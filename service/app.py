@@ -1,6 +1,7 @@
 """The FastAPI application: create_app(settings) wires the model holder, routes, errors, limits and metrics."""
 from __future__ import annotations
 
+import asyncio
 import importlib
 import importlib.util
 import logging
@@ -87,6 +88,9 @@ async def classify(request: Annotated[ClassifyRequest, Body(openapi_examples=CLA
     bios = request.bios()
     check_bio_limits(bios, serving.settings)
     if sum(map(len, bios)) <= INLINE_MAX_CHARS:
+        # Yield to the event loop once first, so that under load requests take turns: without
+        # it, some connections waited behind others (p99 1 s at 64 connections in bench_http).
+        await asyncio.sleep(0)
         content = _classify(bios, request.explain, serving)
     else:
         content = await run_in_threadpool(_classify, bios, request.explain, serving)
