@@ -39,6 +39,10 @@ def test_fast_path_matches_on_a_model_with_character_ngrams(tmp_path):
     model = RoleClassifier(char_ngrams=(1, 3), cue_weight=0.7).fit(
         [r.text for r in records], [r.roles for r in records])
     assert np.abs(fast_probabilities(model, TEXTS) - plain_probabilities(model, TEXTS)).max() < 1e-9
+    from training.model import BATCH_VECTORISE_FROM
+
+    batch = (TEXTS * (BATCH_VECTORISE_FROM // len(TEXTS) + 2))[:BATCH_VECTORISE_FROM + 5]
+    assert np.abs(fast_probabilities(model, batch) - plain_probabilities(model, batch)).max() < 1e-9
 
 
 def test_large_batches_match_scikit_learn_and_explain_like_single_bios(default_model):
