@@ -44,7 +44,9 @@ class LoadedModel:
 def smoke_problem(model) -> str | None:
     """Why the model fails the test prediction, or None when it answers as a model should."""
     try:
-        predictions = model.classify([SMOKE_BIO])
+        # With an explanation: that also builds the model's feature names, once, at load time
+        # (in the thread pool), not in the first request that asks for one.
+        predictions = model.classify([SMOKE_BIO], explain=True)
     except Exception as exc:  # any failure here disqualifies the model, whatever its kind
         return f"it raised {type(exc).__name__}: {exc}"
     if len(predictions) != 1:

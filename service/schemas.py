@@ -81,8 +81,9 @@ class ClassifyResult(BaseModel):
     primary: RoleId | None = Field(description="the first predicted role in LABELS.md order; null when out of scope")
     primary_label: str | None = Field(description="the primary role's Japanese name")
     confidence: float = Field(description="0 to 1: the primary's probability; for an abstention, 1 - in_scope")
-    in_scope: float = Field(description="0 to 1: how likely the bio names a working role at all; "
-                                        "below the model's abstain_threshold the bio is out of scope")
+    in_scope: float | None = Field(None, description="0 to 1: how likely the bio names a working role at "
+                                                     "all; below the model's abstain_threshold the bio is "
+                                                     "out of scope (absent from servers older than it)")
     roles: list[RoleScore] = Field(description="all six roles, most probable first")
     explanation: list[Reason] | None = Field(None, description="with explain=true: what drove the decision")
 

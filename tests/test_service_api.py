@@ -86,20 +86,30 @@ def test_explain_lists_the_features_that_pushed_the_primary_role(client):
 
 
 def test_answers_match_the_documented_schema_inline_and_in_the_thread_pool():
-    from service.app import INLINE_MAX_CHARS
-    from service.schemas import ClassifyResponse, ClassifyResult
+    from service.app import INLINE_MAX_BIOS, INLINE_MAX_CHARS
+    from service.schemas import ClassifyResponse, ClassifyResult, Reason, RoleScore
     from training import load_model
 
     bios = [EXECUTIVE_BIO, "大学3年生。サークルはテニス", "雑誌の編集者。著書『言葉の棚』"]
-    # The same bios padded past the inline limit take the thread-pool path.
+    # The same bios padded past the inline limit, or more of them, take the thread-pool path.
     padded = [bio + "。" + "趣味は散歩" * (INLINE_MAX_CHARS // 5) for bio in bios]
+    many = bios * (INLINE_MAX_BIOS // len(bios) + 1)
     model = load_model(default_model_dir())
     with TestClient(create_app(Settings())) as test_client:
-        for texts in (bios, padded):
+        for texts in (bios, padded, many):
             for explain in (False, True):
                 response = test_client.post("/classify", json={"texts": texts, "explain": explain})
                 assert response.status_code == 200, response.text
-                answer = ClassifyResponse.model_validate(response.json())
+                body = response.json()
+                # Exactly the documented keys: no extra, misspelt or missing ones.
+                assert set(body) == set(ClassifyResponse.model_fields)
+                for result in body["results"]:
+                    assert set(result) == set(ClassifyResult.model_fields)
+                    for role in result["roles"]:
+                        assert set(role) == set(RoleScore.model_fields)
+                    for reason in result["explanation"] or []:
+                        assert set(reason) == set(Reason.model_fields)
+                answer = ClassifyResponse.model_validate(body)
                 expected = [ClassifyResult.from_prediction(p, explain) for p in model.classify(texts, explain)]
                 assert answer.results == expected
 
@@ -399,3 +409,14 @@ def test_client_reload_sends_the_admin_token(admin_client):
     assert JinmyakuClient(http=admin_client, admin_token=ADMIN_TOKEN).reload().model.version
     with pytest.raises(JinmyakuError, match="unauthorized"):
         JinmyakuClient(http=admin_client, admin_token="wrong").reload()
+
+
+def test_client_reads_answers_of_a_server_without_in_scope():
+    """A newer client against a server from before in_scope existed (a rolling deploy)."""
+    from service.schemas import ClassifyResponse
+
+    older = {"model_version": "roles-old", "results": [{
+        "primary": "media", "primary_label": "マスコミ関係者", "confidence": 0.9,
+        "roles": [{"id": "media", "label": "マスコミ関係者", "probability": 0.9, "predicted": True}],
+        "explanation": None}]}
+    assert ClassifyResponse.model_validate(older).results[0].in_scope is None

@@ -98,3 +98,9 @@ def test_word_columns_fall_back_when_mecab_changes_the_text(default_model, monke
     monkeypatch.setattr(columns.tokenizer, "tokenize", lambda t: [w for w in real_tokenize(t) if w != "元"])
     assert columns.counts(text) == _analyzer_counts(vectorizer, text)
     assert columns.counts(text) != expected
+
+
+def test_scorer_answers_no_rows_with_an_empty_array(default_model):
+    scorer = default_model._scorer()
+    assert scorer.probabilities([]).shape == (0, scorer.coef.shape[1])
+    assert scorer.probabilities_of_matrix(scorer.matrix([])).shape == (0, scorer.coef.shape[1])

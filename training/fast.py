@@ -234,6 +234,8 @@ class CompiledScorer:
 
     def probabilities(self, rows: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
         """Per-role probabilities (n, n_outputs) for feature rows from :meth:`features`."""
+        if not rows:
+            return np.zeros((0, len(self.intercept)))
         if len(rows) == 1:
             # One bio: a direct gather beats building a sparse matrix.
             indices, values = rows[0]
