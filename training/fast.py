@@ -168,9 +168,11 @@ class CompiledScorer:
         """The feature matrix of many normalised texts: the vectoriser's arithmetic done once
         for the whole batch instead of row by row."""
         n = len(texts)
+        # Text by text through all blocks: the clause split of a text, cached, serves every block.
+        per_text = [[self._counts(block, text) for block in self.blocks] for text in texts]
         blocks = []
-        for block in self.blocks:
-            counts = [self._counts(block, text) for text in texts]
+        for number, block in enumerate(self.blocks):
+            counts = [row[number] for row in per_text]
             lengths = np.fromiter(map(len, counts), dtype=np.int64, count=n)
             indptr = np.zeros(n + 1, dtype=np.int64)
             np.cumsum(lengths, out=indptr[1:])
