@@ -100,7 +100,6 @@ def test_word_columns_fall_back_when_mecab_changes_the_text(default_model, monke
     assert columns.counts(text) != expected
 
 
-def test_scorer_answers_no_rows_with_an_empty_array(default_model):
+def test_scorer_answers_an_empty_batch_with_an_empty_array(default_model):
     scorer = default_model._scorer()
-    assert scorer.probabilities([]).shape == (0, scorer.coef.shape[1])
     assert scorer.probabilities_of_matrix(scorer.matrix([])).shape == (0, scorer.coef.shape[1])

@@ -13,7 +13,7 @@ from bisect import bisect_left
 from collections import Counter
 from itertools import accumulate, chain, filterfalse
 from math import sqrt
-from typing import Callable, NamedTuple, Sequence
+from typing import Callable, Iterable, NamedTuple, Sequence
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -108,9 +108,14 @@ class _WordColumns:
         return counts
 
     def _slow_counts(self, text: str) -> dict[int, int]:
-        counts = Counter(map(self.lookup, self.analyzer(text)))
-        counts.pop(None, None)
-        return counts
+        return _looked_up_counts(self.analyzer, self.lookup, text)
+
+
+def _looked_up_counts(analyzer, lookup, text: str) -> dict[int, int]:
+    """Column -> count the plain way: every feature string of the analyzer, looked up."""
+    counts = Counter(map(lookup, analyzer(text)))
+    counts.pop(None, None)
+    return counts
 
 
 class _Block(NamedTuple):
@@ -146,7 +151,6 @@ class CompiledScorer:
                                       float(weights.get(name, 1.0)), counter))
             offset += len(vectorizer.vocabulary_)
         estimators = pipeline.named_steps["classify"].estimators_
-        self.n_features = offset
         # (n_features, n_roles): one dense product replaces six estimator calls.
         self.coef = np.ascontiguousarray(np.vstack([e.coef_.ravel() for e in estimators]).T)
         self.intercept = np.array([float(e.intercept_[0]) for e in estimators])
@@ -156,17 +160,25 @@ class CompiledScorer:
         """Column (within the block) -> count of one normalised text."""
         if block.counter is not None:
             return block.counter(text)
-        lookup = block.vocabulary.get
-        counts: dict[int, int] = {}
-        for term in block.analyzer(text):
-            column = lookup(term)
-            if column is not None:
-                counts[column] = counts.get(column, 0) + 1
-        return counts
+        return _looked_up_counts(block.analyzer, block.vocabulary.get, text)
+
+    @staticmethod
+    def _tf_idf(block: _Block, columns: Iterable[int], counts: Iterable[int],
+                total: int) -> tuple[np.ndarray, np.ndarray]:
+        """Columns and tf-idf values (before norm and weight) of ``total`` (column, count) pairs."""
+        columns = np.fromiter(columns, dtype=np.intp, count=total)
+        if block.binary:
+            values = np.ones(total)
+        else:
+            values = np.fromiter(counts, dtype=np.float64, count=total)
+            if block.sublinear:
+                values = np.log(values) + 1.0
+        if block.idf is not None:
+            values *= block.idf[columns]
+        return columns, values
 
     def matrix(self, texts: Sequence[str]) -> csr_matrix:
-        """The feature matrix of many normalised texts: the vectoriser's arithmetic done once
-        for the whole batch instead of row by row."""
+        """The feature matrix of many normalised texts, the vectoriser's arithmetic done once for the batch."""
         n = len(texts)
         # Text by text through all blocks: the clause split of a text, cached, serves every block.
         per_text = [[self._counts(block, text) for block in self.blocks] for text in texts]
@@ -176,77 +188,45 @@ class CompiledScorer:
             lengths = np.fromiter(map(len, counts), dtype=np.int64, count=n)
             indptr = np.zeros(n + 1, dtype=np.int64)
             np.cumsum(lengths, out=indptr[1:])
-            total = int(indptr[-1])
-            columns = np.fromiter(chain.from_iterable(counts), dtype=np.intp, count=total)
-            if block.binary:
-                values = np.ones(total)
-            else:
-                values = np.fromiter(chain.from_iterable(c.values() for c in counts), dtype=np.float64, count=total)
-                if block.sublinear:
-                    values = np.log(values) + 1.0
-            if block.idf is not None:
-                values *= block.idf[columns]
+            columns, values = self._tf_idf(block, chain.from_iterable(counts),
+                                           chain.from_iterable(c.values() for c in counts), int(indptr[-1]))
             if block.norm in ("l2", "l1"):
                 rows = np.repeat(np.arange(n), lengths)
                 sums = np.bincount(rows, weights=values * values if block.norm == "l2" else np.abs(values),
                                    minlength=n)
-                lengths_of_rows = np.sqrt(sums) if block.norm == "l2" else sums
-                lengths_of_rows[lengths_of_rows == 0] = 1.0
-                values /= lengths_of_rows[rows]
+                row_lengths = np.sqrt(sums) if block.norm == "l2" else sums
+                row_lengths[row_lengths == 0] = 1.0
+                values /= row_lengths[rows]
             if block.weight != 1.0:
                 values *= block.weight
             blocks.append(csr_matrix((values, columns, indptr), shape=(n, len(block.vocabulary))))
         return sparse_hstack(blocks, format="csr")
 
     def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Column indices and values of one normalised text's feature row."""
+        """Column indices and values of one normalised text's feature row: the same arithmetic as
+        :meth:`matrix` without the batch bookkeeping, since one bio is the hot path."""
         indices, values = [], []
         for block in self.blocks:
             counts = self._counts(block, text)
             if not counts:
                 continue
-            # The vectoriser's arithmetic, on this row's few columns only.
-            columns = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
-            if block.binary:
-                tf = np.ones(len(counts))
-            else:
-                tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-                if block.sublinear:
-                    tf = np.log(tf) + 1.0
-            if block.idf is not None:
-                tf = tf * block.idf[columns]
+            columns, tf = self._tf_idf(block, counts.keys(), counts.values(), len(counts))
             scale = block.weight
-            if block.norm == "l2":
-                length = sqrt(tf @ tf)
-                scale = scale / length if length else scale
-            elif block.norm == "l1":
-                length = np.abs(tf).sum()
+            if block.norm in ("l2", "l1"):
+                length = sqrt(tf @ tf) if block.norm == "l2" else np.abs(tf).sum()
                 scale = scale / length if length else scale
             indices.append(columns + block.offset if block.offset else columns)
             values.append(tf * scale if scale != 1.0 else tf)
         if not indices:
             return np.zeros(0, dtype=np.intp), np.zeros(0)
-        if len(indices) == 1:
-            return indices[0], values[0]
         return np.concatenate(indices), np.concatenate(values)
 
     def probabilities_of_matrix(self, features: csr_matrix) -> np.ndarray:
         """Per-role probabilities for a feature matrix (from :meth:`matrix` or the pipeline's vectoriser)."""
         return 1.0 / (1.0 + np.exp(-(features @ self.coef + self.intercept)))
 
-    def probabilities(self, rows: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
-        """Per-role probabilities (n, n_outputs) for feature rows from :meth:`features`."""
-        if not rows:
-            return np.zeros((0, len(self.intercept)))
-        if len(rows) == 1:
-            # One bio: a direct gather beats building a sparse matrix.
-            indices, values = rows[0]
-            scores = (values @ self.coef[indices] + self.intercept)[None, :]
-        else:
-            indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-            indptr[1:] = np.cumsum([len(indices) for indices, _ in rows])
-            matrix = csr_matrix((np.concatenate([values for _, values in rows]),
-                                 np.concatenate([indices for indices, _ in rows]), indptr),
-                                shape=(len(rows), self.n_features))
-            scores = matrix @ self.coef + self.intercept
+    def probabilities(self, row: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        """Per-role probabilities (1, n_outputs) for one feature row from :meth:`features`."""
+        indices, values = row
+        scores = (values @ self.coef[indices] + self.intercept)[None, :]
         return 1.0 / (1.0 + np.exp(-scores))
