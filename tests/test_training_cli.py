@@ -66,6 +66,20 @@ def test_evaluate_prints_a_table_and_json_metrics_last(trained):
                 "in_scope_abstain_rate", "per_role", "baseline"):
         assert key in metrics
     assert metrics["n"] == 30
+    low, high = metrics["intervals"]["model"]["primary_macro_f1"]
+    assert low <= metrics["primary_macro_f1"] <= high
+    assert "bootstrap resamples" in result.stdout
+
+
+def test_evaluate_against_another_model_prints_the_paired_lead(trained):
+    corpus, model_dir, _ = trained
+    result = run("evaluate", "--data", corpus, "--model", model_dir, "--against", model_dir,
+                 "--bootstrap", "200", "--json")
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads(result.stdout.strip().splitlines()[-1])
+    assert metrics["against"]["primary_macro_f1"] == metrics["primary_macro_f1"]
+    assert metrics["intervals"]["model-against"]["primary_macro_f1"] == [0.0, 0.0]
+    assert "against model" in result.stdout
     assert set(metrics["per_role"]["author"]) >= {"primary_precision", "primary_recall", "primary_f1"}
 
 

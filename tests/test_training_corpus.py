@@ -1,10 +1,11 @@
 """Reading labelled files: every bad record is reported with file and line, and nothing is trained."""
 import json
 
+import numpy as np
 import pytest
 
 from training.corpus import CorpusError, find_near_duplicates, read_records
-from training.metrics import evaluate_predictions
+from training.metrics import bootstrap_intervals, evaluate_predictions
 from training.roles import UnknownRoleError, primary_role
 
 
@@ -124,3 +125,55 @@ def test_metrics_follow_their_definitions():
     assert m["roles_micro_f1"] == round(2 * 2 / (2 * 2 + 1 + 2), 4)
     # executive and manager F1 = 1, employee 0 (abstention is a miss), others 0
     assert m["primary_macro_f1"] == round(2 / 6, 4)
+
+
+def _mixed_predictions():
+    import random
+
+    rng = random.Random(3)
+    roles = ["executive", "author", "media", "manager", "consultant", "employee"]
+    gold_primary = [rng.choice(roles + [None]) for _ in range(120)]
+    gold_roles = [(g,) if g else () for g in gold_primary]
+    # Right about two thirds of the time, otherwise another role or an abstention.
+    pred_primary = [g if rng.random() < 0.67 else rng.choice(roles + [None]) for g in gold_primary]
+    pred_roles = [(p,) if p else () for p in pred_primary]
+    return gold_roles, gold_primary, pred_roles, pred_primary
+
+
+def test_bootstrap_intervals_hold_the_point_estimates_and_are_reproducible():
+    gold_roles, gold_primary, pred_roles, pred_primary = _mixed_predictions()
+    point = evaluate_predictions(gold_roles, gold_primary, pred_roles, pred_primary)
+    first = bootstrap_intervals(gold_roles, gold_primary, {"model": (pred_roles, pred_primary)}, rounds=400, seed=5)
+    again = bootstrap_intervals(gold_roles, gold_primary, {"model": (pred_roles, pred_primary)}, rounds=400, seed=5)
+    assert first == again
+    for key in ("primary_macro_f1", "roles_micro_f1"):
+        low, high = first["model"][key]
+        assert low < point[key] < high
+        # 120 records leave real doubt: the interval is neither a point nor everything.
+        assert 0.05 < high - low < 0.5
+
+
+def test_bootstrap_resamples_score_like_the_metric_definitions():
+    # With one resample equal to the data (every record once), the rebuilt metrics are the plain ones.
+    from training.metrics import _interval_arrays, _resampled_metrics
+
+    gold_roles, gold_primary, pred_roles, pred_primary = _mixed_predictions()
+    point = evaluate_predictions(gold_roles, gold_primary, pred_roles, pred_primary)
+    rebuilt = _resampled_metrics(np.ones((1, len(gold_primary))),
+                                 _interval_arrays(gold_roles, gold_primary, pred_roles, pred_primary))
+    assert round(float(rebuilt["primary_macro_f1"][0]), 4) == point["primary_macro_f1"]
+    assert round(float(rebuilt["roles_micro_f1"][0]), 4) == point["roles_micro_f1"]
+
+
+def test_paired_interval_of_a_lead():
+    gold_roles, gold_primary, pred_roles, pred_primary = _mixed_predictions()
+    perfect = (gold_roles, gold_primary)
+    result = bootstrap_intervals(gold_roles, gold_primary,
+                                 {"perfect": perfect, "model": (pred_roles, pred_primary), "same": perfect},
+                                 rounds=300)
+    assert result["perfect"]["primary_macro_f1"] == [1.0, 1.0]
+    # A system against an identical one leads by exactly nothing on every resample.
+    assert result["perfect-same"]["roles_micro_f1"] == [0.0, 0.0]
+    low, high = result["perfect-model"]["primary_macro_f1"]
+    assert 0 < low <= high
+    assert bootstrap_intervals(gold_roles, gold_primary, {"model": perfect}, rounds=0) == {}

@@ -31,7 +31,8 @@ def _cmd_train(args) -> int:
 def _cmd_evaluate(args) -> int:
     from .evaluate import evaluate, format_table
 
-    result = evaluate(load_model(args.model), args.data)
+    against = load_model(args.against) if args.against else None
+    result = evaluate(load_model(args.model), args.data, bootstrap=args.bootstrap, against=against)
     errors = result.pop("errors")
     print(format_table(result))
     if args.errors:
@@ -130,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", type=Path, help="model directory (default: the shipped default)")
     p.add_argument("--json", action="store_true", help="print the metrics as one JSON object on the last line")
     p.add_argument("--errors", action="store_true", help="list the records whose primary role was missed")
+    p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+                   help="resamples for the 95%% intervals (default 1000; 0 skips them)")
+    p.add_argument("--against", type=Path, metavar="DIR",
+                   help="another model to compare with: its metrics and the paired interval of the lead over it")
     p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("predict", help="JSONL with a 'text' key on stdin, predictions as JSONL on stdout")
