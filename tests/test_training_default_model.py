@@ -1,4 +1,6 @@
 """The shipped default model on clear bios, multi-role bios, out-of-scope text and odd input."""
+import re
+
 import pytest
 
 from training import classify
@@ -52,3 +54,24 @@ def test_odd_input_is_classified_without_error(default_model, text):
 def test_module_level_classify_accepts_one_text_or_many():
     assert classify("株式会社みなと食品 代表取締役社長").primary == "executive"
     assert [p.primary for p in classify(["株式会社みなと食品 代表取締役社長", "全国紙の記者"])] == ["executive", "media"]
+
+
+def test_explanation_skips_particles_numbers_and_counters(default_model):
+    # Long career bios lean on function words (た, で, 年) that carry weight but explain nothing.
+    texts = ["1975年、札幌生まれ。大学を出てから郵便局で働いた。30歳で絵本の賞を受けたのを機に、児童書の作家として書きはじめた。"
+             "これまでに出した本は12冊になった。",
+             "IT企業で10年ほどエンジニアとして働いたのち、2015年に独立した。現在は個人で開発を受けている。",
+             "東京生まれ。美大を卒業後、デザイン事務所に勤めた。2010年からフリーランスとして活動している。趣味は登山。"]
+    for prediction in default_model.classify(texts, explain=True):
+        words = [name for name, _ in prediction.explanation]
+        assert words, prediction
+        assert len(set(words)) == len(words), words
+        for word in words:
+            assert not re.fullmatch(r"[\u3040-\u309f]{1,2}|[\d\W_]+|[年月日]", word.split(" (")[0]), words
+
+
+def test_filler_features_are_told_from_reasons():
+    from training.model import is_filler_feature
+
+    assert all(map(is_filler_feature, ["w:た", "b:た め", "p:2019", "w:年", "w:the", "c:・"]))
+    assert not any(map(is_filler_feature, ["w:作家", "c:設立", "b:を 設立", "f:エンジニア", "kw:author:plain"]))

@@ -1,6 +1,7 @@
 """The role classifier: one estimator that goes from raw bio text to roles, primary role and reasons."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
@@ -216,8 +217,16 @@ class RoleClassifier(BaseEstimator):
         matched = {}
         for cue, words in keyword_matches(normalized_text, first_clause=True):
             matched.setdefault(cue, words)
-        return tuple((describe_feature(names[index], matched), round(float(weight), 4))
-                     for weight, index in contributions[:top_features] if weight > 0)
+        # A word and its keyword cue read the same ("作家" twice): one reason, their weights summed.
+        reasons: dict[str, float] = {}
+        for weight, index in contributions:
+            if weight <= 0:
+                break
+            if not is_filler_feature(names[index]):
+                description = describe_feature(names[index], matched)
+                reasons[description] = reasons.get(description, 0.0) + float(weight)
+        ranked = sorted(reasons.items(), key=lambda item: -item[1])[:top_features]
+        return tuple((description, round(weight, 4)) for description, weight in ranked)
 
     def _feature_names(self):
         if getattr(self, "_feature_names_cache", None) is None:
@@ -235,6 +244,19 @@ class RoleClassifier(BaseEstimator):
 
 FEATURE_KINDS = {"w": "{}", "b": "{}", "p": "{} (過去)", "pb": "{} (過去)", "c": "{} (現在)", "f": "{} (冒頭)",
                  "g": "「{}」"}
+
+
+# Words that carry weight in the model but explain nothing to a reader: particles and endings
+# (た, で, とし), numbers and signs, dates' counters, English function words.
+_FILLER_WORD = re.compile(r"[\u3040-\u309f]{1,2}|[\d\W_]+|[年月日]|the|a|an|of|and|in|at|to|for|on|with|by")
+
+
+def is_filler_feature(name: str) -> bool:
+    """Whether a word feature is made only of filler words (keyword cues never are)."""
+    kind, _, value = name.partition(":")
+    if kind == "kw":
+        return False
+    return all(_FILLER_WORD.fullmatch(word) for word in value.split(" ") if word)
 
 
 def describe_feature(name: str, matched_words: dict[str, str] | None = None) -> str:
