@@ -8,6 +8,7 @@ code, so nothing the user gave is ever dropped.
 from __future__ import annotations
 
 import codecs
+import collections
 import csv
 import datetime as dt
 import io
@@ -33,6 +34,9 @@ UNREADABLE = frozenset({UNDECODABLE, NOT_CSV})
 # A file joined from two exports can hold lines in both, so each line is read in the first of these
 # that decodes it; a line in neither is unreadable.
 LINE_ENCODINGS = ("utf-8", "cp932")
+# A record of more lines or characters than this is a quote left open, not a cell with line breaks.
+MAX_RECORD_LINES = 100
+MAX_RECORD_CHARS = 20_000
 
 
 class ContactFileError(ValueError):
@@ -235,13 +239,24 @@ class _DecodedLines:
             self._text = None
             self._lines = iter(stream)
         self.line_number = 0
+        # Lines given back by push_back, read again before the stream: (text, undecodable, other encoding).
+        self._pending: collections.deque[tuple[str, bool, bool]] = collections.deque()
         self.start_record()
 
     def start_record(self) -> None:
         self.first_line = self.line_number + 1
         self.record_lines: list[str] = []
+        self._record_flags: list[tuple[bool, bool]] = []
         self.undecodable = False
         self.other_encoding = False
+
+    def push_back_after_first_line(self) -> None:
+        """Give back every line of the current record but its first: they are read again, as new records."""
+        pending = [(text, *flags) for text, flags in zip(self.record_lines[1:], self._record_flags[1:])]
+        self._pending.extendleft(reversed(pending))
+        self.line_number = self.first_line
+        self.record_lines, self._record_flags = self.record_lines[:1], self._record_flags[:1]
+        self.undecodable, self.other_encoding = self._record_flags[0] if self._record_flags else (False, False)
 
     @property
     def problem(self) -> str | None:
@@ -251,33 +266,53 @@ class _DecodedLines:
         return self
 
     def __next__(self) -> str:
-        line = next(self._lines)
-        self.line_number += 1
-        if self._text is not None:
-            text = line
-            self.undecodable |= "\ufffd" in text
+        if self._pending:
+            text, undecodable, other_encoding = self._pending.popleft()
         else:
-            if self.line_number == 1 and self.encoding == "utf-8-sig":
-                line = line.removeprefix(codecs.BOM_UTF8)
-            text = self._decode_line(line)
+            line = next(self._lines)
+            if self._text is not None:
+                text, undecodable, other_encoding = line, "\ufffd" in line, False
+            else:
+                if self.line_number == 0 and self.encoding == "utf-8-sig":
+                    line = line.removeprefix(codecs.BOM_UTF8)
+                text, undecodable, other_encoding = self._decode_line(line)
+        self.line_number += 1
+        self.undecodable |= undecodable
+        self.other_encoding |= other_encoding
         self.record_lines.append(text)
+        self._record_flags.append((undecodable, other_encoding))
         return text
 
-    def _decode_line(self, line: bytes) -> str:
-        """Each line in the first of UTF-8 and CP932 that reads it (valid UTF-8 is the stronger sign)."""
+    def _decode_line(self, line: bytes) -> tuple[str, bool, bool]:
+        """(text, undecodable, read in the other encoding) of one line.
+
+        Each line is read in the first of UTF-8 and CP932 that reads it (valid
+        UTF-8 is the stronger sign), except that a line of a UTF-8 file that is
+        mostly valid UTF-8 is a damaged UTF-8 line: CP932 would read its bytes,
+        but as nonsense, so it is kept as UTF-8 with U+FFFD and marked.
+        """
+        file_encoding = self.encoding.removesuffix("-sig")
         for encoding in LINE_ENCODINGS:
             try:
                 text = line.decode(encoding)
             except UnicodeDecodeError:
+                if encoding == "utf-8" and file_encoding == "utf-8" and _mostly_utf8(line):
+                    return line.decode("utf-8", errors="replace"), True, False
                 continue
-            self.other_encoding |= encoding != self.encoding.removesuffix("-sig") and not line.isascii()
-            return text
-        self.undecodable = True
-        return line.decode(self.encoding, errors="replace")
+            return text, False, encoding != file_encoding and not line.isascii()
+        return line.decode(self.encoding, errors="replace"), True, False
 
     def detach(self) -> None:
         if self._text is not None:
             self._text.detach()  # leave the caller's stream open
+
+
+def _mostly_utf8(line: bytes) -> bool:
+    """Whether more of the line's non-ASCII characters are valid UTF-8 than not (Shift_JIS text
+    read as UTF-8 gives almost nothing but replacement characters)."""
+    text = line.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    return sum(1 for ch in text if ord(ch) > 127) - bad > bad
 
 
 def sniff_delimiter(first_line: str) -> str:
@@ -295,7 +330,7 @@ def _open_text(stream: BinaryIO, head: bytes, size: int) -> ContactTable:
         raise _empty_file_error()
     delimiter = sniff_delimiter(first_line)
     header = next(csv.reader([first_line], delimiter=delimiter), [])
-    records = _csv_records(lines, delimiter)
+    records = _csv_records(lines, delimiter, len(header))
     position = stream.tell
 
     def progress() -> float:
@@ -309,7 +344,15 @@ def _open_text(stream: BinaryIO, head: bytes, size: int) -> ContactTable:
                         progress=progress, _close=lines.detach)
 
 
-def _csv_records(lines: _DecodedLines, delimiter: str = ",") -> Iterator[SourceRow]:
+def _csv_records(lines: _DecodedLines, delimiter: str = ",", width: int = 0) -> Iterator[SourceRow]:
+    """Rows of the CSV after the header (of ``width`` cells).
+
+    A quoted cell may hold line breaks, but a quote opened and never closed
+    swallows the lines after it, up to the next quote or the end of the file.
+    A record with an odd number of quotes, or over several lines without the
+    header's width, or implausibly long, is taken for that: its first line is
+    kept raw and marked, and the lines after it are read again as rows of their own.
+    """
     reader = csv.reader(lines, delimiter=delimiter)
     while True:
         lines.start_record()
@@ -318,8 +361,17 @@ def _csv_records(lines: _DecodedLines, delimiter: str = ",") -> Iterator[SourceR
         except StopIteration:
             return
         except csv.Error:
-            # Typically a stray quote that swallowed the lines after it: keep them all, raw, in one cell.
-            raw = "".join(lines.record_lines).rstrip("\r\n")
+            cells = None  # the field limit: certainly a swallow
+        # Quotes come in pairs in a quoted cell ("" escapes too): over several lines, an odd count is a
+        # quote left open, which the reader closed only at the end of the file. (On one line, a quote
+        # inside an unquoted cell, 5'11", is only a character.)
+        several = len(lines.record_lines) > 1
+        if cells is None or several and (
+                sum(line.count('"') for line in lines.record_lines) % 2 == 1
+                or (width > 1 and len(cells) != width) or len(lines.record_lines) > MAX_RECORD_LINES
+                or sum(map(len, lines.record_lines)) > MAX_RECORD_CHARS):
+            raw = lines.record_lines[0].rstrip("\r\n")
+            lines.push_back_after_first_line()
             yield SourceRow(lines.first_line, [raw], NOT_CSV)
             continue
         if not cells:

@@ -185,6 +185,41 @@ def test_a_stray_quote_never_loses_the_lines_it_swallows():
         assert f"記者{i}" in kept
 
 
+def test_a_stray_quote_costs_only_its_own_line():
+    # The open quote would swallow lines up to the next quote; every other line stays a row of its own.
+    lines = ["名前,プロフィール", "A,記者", 'B,"株式会社 stray,課長', "C,部長", 'D,"代表, 著者"', "E,編集者"]
+    _, rows = read_all(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    assert [(row.line, row.problem) for row in rows] == [(2, None), (3, NOT_CSV), (4, None), (5, None), (6, None)]
+    assert rows[1].cells == ['B,"株式会社 stray,課長']
+    assert [row.cells for row in rows[2:]] == [["C", "部長"], ["D", "代表, 著者"], ["E", "編集者"]]
+
+
+def test_a_stray_quote_near_the_end_is_marked_and_loses_nothing():
+    _, rows = read_all('名前,プロフィール\nA,記者\nB,"課長\nC,部長\nD,社長\n'.encode("utf-8"))
+    assert [(row.line, row.problem) for row in rows] == [(2, None), (3, NOT_CSV), (4, None), (5, None)]
+    assert [row.cells for row in rows[2:]] == [["C", "部長"], ["D", "社長"]]
+
+
+def test_a_quote_inside_an_unquoted_cell_is_only_a_character():
+    _, rows = read_all('名前,プロフィール\nA,身長5\'11"のエンジニア\nB,課長\n'.encode("utf-8"))
+    assert [(row.problem, row.cells) for row in rows] == [(None, ["A", "身長5'11\"のエンジニア"]), (None, ["B", "課長"])]
+
+
+def test_quoted_cells_with_line_breaks_stay_one_row():
+    _, rows = read_all('名前,プロフィール,メモ\nA,"記者。\n著書に『海』",x\nB,課長,y\n'.encode("utf-8"))
+    assert [(row.line, row.problem) for row in rows] == [(2, None), (4, None)]
+    assert rows[0].cells == ["A", "記者。\n著書に『海』", "x"]
+
+
+def test_a_damaged_byte_in_a_utf8_line_is_marked_not_read_as_shift_jis():
+    data = "会社名,役職\n株式会社A,課長\n".encode("utf-8") + "株式会社C,代表".encode("utf-8") + b"\xe5" \
+        + "取締役\n".encode("utf-8")
+    table, rows = read_all(data)
+    assert table.encoding == "utf-8"
+    assert rows[1].problem == UNDECODABLE
+    assert rows[1].cells == ["株式会社C", "代表\ufffd取締役"]
+
+
 def test_ragged_rows_are_read_as_they_are():
     _, rows = read_all("会社名,役職,メモ\r\nA社,部長\r\nB社,課長,x,y\r\n".encode("utf-8"))
     assert [row.cells for row in rows] == [["A社", "部長"], ["B社", "課長", "x", "y"]]
