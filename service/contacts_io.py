@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import os
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,7 +117,7 @@ def open_table(source: str | os.PathLike | BinaryIO) -> ContactTable:
 
 def table_from_lines(text: str, column: str) -> ContactTable:
     """Pasted text, one bio a line, as a one-column table (blank lines are not rows)."""
-    rows = [SourceRow(number, [line.strip()]) for number, line in enumerate(text.splitlines(), start=1)
+    rows = [SourceRow(number, [line.strip()]) for number, line in enumerate(re.split(r"\r\n|\r|\n", text), start=1)
             if line.strip()]
     if not rows:
         raise ContactFileError("empty_file", "the pasted text has no lines: paste one bio a line")

@@ -82,6 +82,11 @@ def test_quoted_cells_with_line_breaks_stay_one_row_numbered_by_their_first_line
     assert rows[0].cells[0] == "株式会社ABC 代表取締役。\r\n著書『小さな会社の採用術』"
 
 
+def test_pasted_text_is_split_at_line_breaks_only():
+    table = table_from_lines("記者\u2028二行目\r\n課長\x0c部\n\n社長", "プロフィール")
+    assert [(row.line, row.cells) for row in table.rows] == [(1, ["記者\u2028二行目"]), (2, ["課長\x0c部"]), (4, ["社長"])]
+
+
 def test_blank_lines_are_not_rows_but_line_numbers_count_them():
     _, rows = read_all("プロフィール\n\n記者\n\n\n課長\n".encode("utf-8"))
     assert [(row.line, row.cells) for row in rows] == [(3, ["記者"]), (6, ["課長"])]

@@ -114,6 +114,26 @@ def test_predict_reports_bad_lines_in_place_and_keeps_going(trained):
     assert "stdin:2: malformed JSON" in result.stderr
 
 
+def run_bytes(*args, stdin: bytes):
+    return subprocess.run([sys.executable, "-m", "training", *map(str, args)], input=stdin,
+                          capture_output=True, cwd=REPO, timeout=300)
+
+
+def test_predict_keeps_every_line_in_its_place_bom_blank_and_non_utf8_lines_included(trained):
+    _, model_dir, _ = trained
+    data = (b"\xef\xbb\xbf" + '{"text": "記者"}\n\n'.encode("utf-8")
+            + '{"text": "編集者"}\n'.encode("cp932") + '{"text": "株式会社サクラ 代表取締役"}\n'.encode("utf-8"))
+    result = run_bytes("predict", "--model", model_dir, stdin=data)
+    assert result.returncode == 1
+    outputs = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
+    assert len(outputs) == 4
+    assert "primary" in outputs[0]  # the byte-order mark is not part of the JSON
+    assert outputs[1] == {"line": 2, "skipped": "blank line"}
+    assert outputs[2]["line"] == 3 and "not UTF-8" in outputs[2]["error"]
+    assert "primary" in outputs[3]
+    assert "stdin:3: not UTF-8" in result.stderr.decode("utf-8")
+
+
 def test_predict_handles_long_and_control_character_text(trained):
     _, model_dir, _ = trained
     lines = [json.dumps({"text": "長" * 100_000}), json.dumps({"text": "\u0000\u0007記者"}),

@@ -36,6 +36,17 @@ def test_valid_jsonl_is_read_with_origin(tmp_path):
     assert records[1].origin.endswith("a.jsonl:3")
 
 
+def test_line_separators_inside_a_text_do_not_split_the_record(tmp_path):
+    # json.dumps(ensure_ascii=False) writes U+2028 and U+2029 raw; only \n ends a record (CRLF files too).
+    texts = ["記者\u2028二行目", "編集者\u2029段落\x0cページ"]
+    path = tmp_path / "sep.jsonl"
+    path.write_bytes("\r\n".join(json.dumps({"text": t, "roles": ["media"], "primary": "media"}, ensure_ascii=False)
+                                  for t in texts).encode("utf-8") + b"\r\n")
+    records = read_records([path])
+    assert [r.text for r in records] == texts
+    assert records[1].origin.endswith("sep.jsonl:2")
+
+
 def test_malformed_line_is_reported_with_file_and_line(tmp_path):
     path = write_lines(tmp_path / "bad.jsonl", ['{"text": "記者", "roles": ["media"]}', '{"text": '])
     with pytest.raises(CorpusError) as error:

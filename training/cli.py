@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 import dataclasses
 import json
 import sys
@@ -69,10 +70,20 @@ def _cmd_predict(args) -> int:
             print(json.dumps(out, ensure_ascii=False))
         batch.clear()
 
-    for number, line in enumerate(sys.stdin, 1):
-        if not line.strip():
+    for number, raw in enumerate(sys.stdin.buffer, 1):
+        if number == 1:
+            raw = raw.removeprefix(codecs.BOM_UTF8)  # a file saved by Windows Notepad
+        if not raw.strip():
+            # A blank line keeps its place too, so output line N always answers input line N.
+            flush()
+            print(json.dumps({"line": number, "skipped": "blank line"}))
             continue
         try:
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ValueError(f"not UTF-8 text (byte {exc.start + 1} of the line): "
+                                 "save the file as UTF-8") from None
             batch.append(_text_of(line))
         except ValueError as exc:
             # The error takes the line's place in the output, so outputs stay aligned with inputs.

@@ -111,7 +111,9 @@ def _rows(path: Path, content: str):
         for row in reader:
             yield reader.line_num, row
         return
-    for number, line in enumerate(content.splitlines(), 1):
+    # Only \n ends a JSON Lines record: str.splitlines would also split at U+2028 and other
+    # separators that json.dumps(ensure_ascii=False) leaves raw inside a string.
+    for number, line in enumerate(content.split("\n"), 1):
         if not line.strip():
             continue
         try:
