@@ -18,8 +18,9 @@ def _check_bio(text: str) -> str:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:  # a lone surrogate from a "\ud800" escape: the tokenizer cannot take it
         raise PydanticCustomError(
-            "invalid_text", "the bio has an unpaired surrogate (U+{code:04X}) at character {index}: "
-            "it is not valid Unicode", {"code": ord(text[exc.start]), "index": exc.start}) from None
+            # Pydantic fills {name} templates but knows no format specs: the code point comes preformatted.
+            "invalid_text", "the bio has an unpaired surrogate (U+{code}) at character {index}: "
+            "it is not valid Unicode", {"code": f"{ord(text[exc.start]):04X}", "index": exc.start}) from None
     return text
 
 

@@ -1,6 +1,8 @@
 """The HTTP API through FastAPI's TestClient: endpoints, their answers, and every kind of bad request."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -131,6 +133,9 @@ def test_odd_text_is_classified_not_failed(client, text):
 def test_unpaired_surrogate_is_refused_with_422_not_500(client, content):
     response = client.post("/classify", content=content, headers={"content-type": "application/json"})
     assert_error(response, 422, "invalid_text")
+    message = json.dumps(response.json(), ensure_ascii=False)
+    assert "U+D800" in message or "U+DFFF" in message
+    assert "{" + "code" not in message
 
 
 # --- bad requests: one error shape, the right status and code -------------------------------------

@@ -40,6 +40,20 @@ def test_train_with_a_malformed_line_reports_it_and_writes_nothing(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_train_refuses_a_bad_destination_before_training(tmp_path):
+    from conftest import write_corpus
+
+    corpus = write_corpus(tmp_path / "corpus.jsonl")
+    result = run("train", "--data", corpus, "--out", tmp_path / "m", "--promote")
+    assert result.returncode == 2
+    assert "--promote needs --out inside" in result.stderr
+    assert "cross-validation" not in result.stderr and not (tmp_path / "m").exists()
+    (tmp_path / "file").write_text("x")
+    result = run("train", "--data", corpus, "--out", tmp_path / "file")
+    assert result.returncode == 2 and "is a file" in result.stderr
+    assert "cross-validation" not in result.stderr
+
+
 def test_train_with_an_unknown_role_reports_it(tmp_path):
     data = tmp_path / "bad.jsonl"
     data.write_text('{"text": "記者", "roles": ["journalist"]}\n', encoding="utf-8")

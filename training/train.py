@@ -104,11 +104,26 @@ def metrics_for(records: Sequence[Record], decisions) -> dict:
                                 [d[0] for d in decisions], [d[1] for d in decisions])
 
 
+def _check_destination(out_dir: str | Path | None, promote: bool) -> None:
+    """ValueError when the artifact could not be written where asked, or promoted from there."""
+    if out_dir is None:
+        return
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file, not a directory")
+    if promote:
+        try:
+            out.resolve().relative_to(MODELS_DIR.resolve())
+        except ValueError:
+            raise ValueError(f"--promote needs --out inside {MODELS_DIR}") from None
+
+
 def train(data_paths: Sequence[str | Path], out_dir: str | Path | None = None,
           config: TrainConfig = TrainConfig(), promote: bool = False,
           progress: Callable[[str], None] = _stderr) -> Path:
     """Train on the given files and write a versioned artifact directory; returns its path."""
     data_paths = [Path(p) for p in data_paths]
+    _check_destination(out_dir, promote)  # before the minutes of training, not after
     progress(f"reading {len(data_paths)} file(s)")
     records = read_records(data_paths)
     corpus_hash = corpus_sha256(data_paths)
@@ -145,10 +160,7 @@ def train(data_paths: Sequence[str | Path], out_dir: str | Path | None = None,
     labels, matrix = confusion_counts([r.primary for r in records], [d[1] for d in cv_decisions])
     write_report(out, metadata, labels, matrix, title="Cross-validated confusion matrix (primary role)")
     if promote:
-        try:
-            relative = out.resolve().relative_to(MODELS_DIR.resolve())
-        except ValueError:
-            raise ValueError(f"--promote needs --out inside {MODELS_DIR}") from None
+        relative = out.resolve().relative_to(MODELS_DIR.resolve())
         DEFAULT_POINTER.write_text(f"{relative}\n", encoding="utf-8")
         progress(f"models/DEFAULT now names {relative}")
     progress(f"wrote {out}")
