@@ -245,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
     except CommandError as exc:
         print(f"jinmyaku: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a full disk, a folder without write permission, …
+        print(f"jinmyaku: {exc.filename or args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
 
 
 class CommandError(Exception):
@@ -256,6 +259,11 @@ def _run(args: argparse.Namespace) -> int:
 
     if not args.file.is_file():
         raise CommandError(f"{args.file} is not a file")
+    if args.output and not args.format and args.output.suffix and kind_for_path(args.output) is None:
+        raise CommandError(f"cannot tell the output format from {args.output.suffix!r}: name the output "
+                           ".csv, .tsv or .xlsx, or pass --format")
+    if args.output and not args.output.parent.is_dir():
+        raise CommandError(f"the folder {args.output.parent} does not exist: create it or write elsewhere with -o")
     with open_table(args.file) as table:
         kind = args.format or (kind_for_path(args.output) if args.output else None) or table.kind
         output = args.output or default_output(args.file, kind)
@@ -270,11 +278,15 @@ def _run(args: argparse.Namespace) -> int:
         show_progress = sys.stderr.isatty() if args.progress is None else args.progress
         bar = ProgressBar(table.progress) if show_progress else None
         partial = output.with_name(output.name + ".part")
-        with open(partial, "wb") as stream:
-            writer = open_writer(stream, kind, args.encoding)
-            report = write_classified(table, model, writer, text_columns, args.chunk_size,
-                                      on_row=bar.update if bar else None)
-            writer.close()
+        try:
+            with open(partial, "wb") as stream:
+                writer = open_writer(stream, kind, args.encoding)
+                report = write_classified(table, model, writer, text_columns, args.chunk_size,
+                                          on_row=bar.update if bar else None)
+                writer.close()
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         os.replace(partial, output)  # a run that stops half-way never leaves a half-written OUT behind
         if bar:
             bar.finish(report)

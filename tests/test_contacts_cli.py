@@ -140,6 +140,28 @@ def test_the_output_may_not_overwrite_the_input(cli, card_csv, capsys):
     assert card_csv.read_bytes() == card_app_csv("cp932")
 
 
+def test_a_missing_output_folder_or_unknown_output_format_fails_with_a_sentence(cli, card_csv, tmp_path, capsys):
+    assert cli(card_csv, "-o", tmp_path / "no" / "such" / "out.csv") == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert cli(card_csv, "-o", tmp_path / "out.json") == 2
+    assert ".csv, .tsv or .xlsx" in capsys.readouterr().err
+    assert not list(tmp_path.glob("out*"))
+    assert cli(card_csv, "-o", tmp_path / "out.json", "--format", "csv") == 0
+
+
+def test_a_write_error_is_one_line_not_a_traceback(cli, card_csv, tmp_path, capsys, monkeypatch):
+    import service.contacts as contacts
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / "out.csv.part"))
+
+    monkeypatch.setattr(contacts, "open_writer", refuse)
+    assert cli(card_csv, "-o", tmp_path / "out.csv") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("jinmyaku: ") and "Permission denied" in err and "Traceback" not in err
+    assert not list(tmp_path.glob("out*"))  # no half-written file left behind
+
+
 def test_the_progress_bar_goes_to_stderr_when_asked(cli, card_csv, tmp_path, capsys):
     assert cli(card_csv, "-o", tmp_path / "out.csv", "--progress") == 0
     assert "100.0%" in capsys.readouterr().err
