@@ -173,7 +173,7 @@ def write_classified(table: ContactTable, model, writer, text_columns: Sequence[
         if on_row is not None:
             on_row(report)
     for line in writer.lossy_lines:
-        report.add_problem(line, "cp932で表せない文字を「?」に置き換えました（UTF-8で出力すれば残せます）")
+        report.add_problem(line, writer.lossy_note)
     return report
 
 

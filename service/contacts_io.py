@@ -458,6 +458,8 @@ class CsvTableWriter:
     the lines where that happened are listed in ``lossy_lines``.
     """
 
+    lossy_note = "cp932で表せない文字を「?」に置き換えました（UTF-8で出力すれば残せます）"
+
     def __init__(self, stream: BinaryIO, delimiter: str = ",", encoding: str = "utf-8-sig"):
         if encoding not in OUTPUT_ENCODINGS:
             raise ValueError(f"output encoding must be one of {OUTPUT_ENCODINGS}, not {encoding!r}")
@@ -486,13 +488,21 @@ def _encodes(cells: list[str], encoding: str) -> bool:
         return False
 
 
+XLSX_CELL_LIMIT = 32_767  # characters in one Excel cell
+
+
 class XlsxTableWriter:
-    """An .xlsx workbook written row by row (openpyxl write-only); every cell is stored as text, never a formula."""
+    """An .xlsx workbook written row by row (openpyxl write-only); every cell is stored as text, never a formula.
+
+    A cell longer than Excel allows is cut to the limit, and its line is listed in ``lossy_lines``.
+    """
+
+    lossy_note = "Excelのセルの上限（32,767文字）を超えたセルを切り詰めました（CSVで出力すれば全文を残せます）"
 
     def __init__(self, stream: BinaryIO, sheet_title: str = "jinmyaku"):
         from openpyxl import Workbook
 
-        self.lossy_lines: list[int] = []  # xlsx holds any character; kept for the writers' common interface
+        self.lossy_lines: list[int] = []  # lines with a cell cut to Excel's limit
         self._stream = stream
         self._workbook = Workbook(write_only=True)
         self._sheet = self._workbook.create_sheet(sheet_title)
@@ -503,6 +513,10 @@ class XlsxTableWriter:
 
         row = []
         for value in cells:
+            if len(value) > XLSX_CELL_LIMIT:
+                value = value[:XLSX_CELL_LIMIT]  # Excel holds no more; openpyxl would cut it silently
+                if line is not None and (not self.lossy_lines or self.lossy_lines[-1] != line):
+                    self.lossy_lines.append(line)
             cell = WriteOnlyCell(self._sheet, ILLEGAL_CHARACTERS_RE.sub("\ufffd", value))
             cell.data_type = "s"  # openpyxl would otherwise store "=..." as a live formula
             row.append(cell)

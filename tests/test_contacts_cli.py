@@ -81,6 +81,14 @@ def test_an_xlsx_list_comes_out_as_xlsx_by_default(cli, tmp_path):
     assert rows[4][CARD_APP_HEADER.index("e-mail")] == "=cmd|' /C calc'!A0"  # a text cell in xlsx, not a formula
 
 
+def test_a_cell_too_long_for_excel_is_cut_and_reported(cli, tmp_path, capsys):
+    source = write_bytes(tmp_path / "long.csv", ("プロフィール\n課長\n" + "記" * 40_000 + "\n").encode("utf-8"))
+    assert cli(source, "-o", tmp_path / "out.xlsx") == 0
+    rows = read_classified_xlsx((tmp_path / "out.xlsx").read_bytes())[1]
+    assert len(rows[1][0]) == 32_767
+    assert "line 3: Excelのセルの上限" in capsys.readouterr().err
+
+
 def test_the_output_extension_picks_the_format_and_cp932_is_an_option(cli, card_csv, tmp_path):
     output = tmp_path / "out.tsv"
     assert cli(card_csv, "-o", output, "--encoding", "cp932") == 0

@@ -274,3 +274,13 @@ def test_xlsx_output_stores_formula_like_cells_as_text():
     assert (cell.value, cell.data_type) == ("=1+1", "s")
     assert read_classified_xlsx(data)[1] == [["株式会社ABC", "=1+1"]]
 
+
+
+def test_xlsx_output_cuts_cells_over_excels_limit_and_lists_those_lines():
+    long_cell = "記" * 40_000
+    data, writer = written(XlsxTableWriter, [["プロフィール", "メモ"], ["課長", "x"], [long_cell, long_cell]])
+    rows = read_classified_xlsx(data)[1]
+    assert rows[0] == ["課長", "x"]
+    assert [len(cell) for cell in rows[1]] == [32_767, 32_767]
+    assert writer.lossy_lines == [3]
+    assert "32,767" in writer.lossy_note
