@@ -15,7 +15,7 @@ from .contacts import (CHUNK_SIZE, PASTE_COLUMN, ClassifiedRow, ContactsReport, 
                        write_classified)
 from .contacts_columns import choose_text_columns, parse_column_list
 from .contacts_io import OUTPUT_ENCODINGS, ContactFileError, ContactTable, open_table, open_writer, table_from_lines
-from .dependencies import current_model, get_metrics
+from .dependencies import current_model, get_metrics, require_form_body
 from .errors import ApiError
 from .metrics import ServiceMetrics
 from .model_holder import LoadedModel
@@ -95,11 +95,11 @@ class ContactsResponse(BaseModel):
 router = APIRouter(tags=["contacts"])
 
 
-@router.post("/contacts", response_model=None, responses={
+@router.post("/contacts", response_model=None, dependencies=[Depends(require_form_body)], responses={
     200: {"model": ContactsResponse,
           "description": "the classified list (CSV, TSV or XLSX), or with format=json this JSON",
           "content": {MEDIA_TYPES["csv"]: {}, MEDIA_TYPES["tsv"]: {}, MEDIA_TYPES["xlsx"]: {}}},
-    **{status: {"model": ErrorResponse} for status in (400, 413, 422)}})
+    **{status: {"model": ErrorResponse} for status in (400, 413, 415, 422)}})
 def classify_contacts(
     file: Annotated[UploadFile | None, File(
         description="a contact list: CSV/TSV (UTF-8, UTF-8 with BOM, Shift_JIS) or .xlsx")] = None,

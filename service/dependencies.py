@@ -70,6 +70,22 @@ async def require_json_body(request: Request) -> None:
                    {"content_type": content_type})
 
 
+FORM_MEDIA_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+async def require_form_body(request: Request) -> None:
+    """415 for a body that is not a form (a JSON body would otherwise read as 'no file and no text')."""
+    content_type = request.headers.get("content-type")
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    if media_type in FORM_MEDIA_TYPES:
+        return
+    got = repr(content_type) if content_type else "none"
+    raise ApiError(415, "unsupported_media_type",
+                   "send a form: the contact file as the multipart field `file` (curl -F file=@list.csv), "
+                   f"or bios one a line as the field `text` (got Content-Type {got})",
+                   {"content_type": content_type})
+
+
 async def require_admin(request: Request, settings: Settings = Depends(get_settings)) -> None:
     """A bearer token equal to the configured admin token; with none configured the admin endpoints are off."""
     if settings.admin_token is None:

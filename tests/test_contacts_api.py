@@ -180,6 +180,17 @@ def test_neither_a_file_nor_text_is_answered_with_400(client):
     assert_error(client.post("/contacts", data={"format": "json"}), 400, "file_or_text")
 
 
+def test_a_body_that_is_not_a_form_is_answered_with_415(client):
+    response = client.post("/contacts", json={"text": "記者"})
+    assert_error(response, 415, "unsupported_media_type")
+    assert "multipart" in response.json()["error"]["message"]
+    assert_error(client.post("/contacts"), 415, "unsupported_media_type")
+
+
+def test_blank_pasted_text_is_an_empty_list(client):
+    assert_error(client.post("/contacts", data={"text": "  \n \n"}), 422, "empty_file")
+
+
 def test_both_a_file_and_text_is_answered_with_400(client):
     response = client.post("/contacts", files={"file": ("a.csv", card_app_csv())}, data={"text": "記者"})
     assert_error(response, 400, "file_or_text")
