@@ -61,7 +61,8 @@ def format_table(result: dict) -> str:
         rows.append(f"{'metric':<20}{'model':>18}{'keywords':>18}{'lead':>20}")
         for key in INTERVAL_KEYS:
             (ml, mh), (bl, bh), (dl, dh) = (intervals[name][key] for name in ("model", "baseline", "model-baseline"))
-            rows.append(f"{key:<20}{f'{ml:.3f} to {mh:.3f}':>18}{f'{bl:.3f} to {bh:.3f}':>18}{f'{dl:+.3f} to {dh:+.3f}':>20}")
+            rows.append(f"{key:<20}{f'{ml:.3f} to {mh:.3f}':>18}{f'{bl:.3f} to {bh:.3f}':>18}"
+                        f"{f'{dl:+.3f} to {dh:+.3f}':>20}")
     against = result.get("against")
     if against:
         rows.append("")
@@ -70,7 +71,8 @@ def format_table(result: dict) -> str:
         for key in INTERVAL_KEYS:
             low, high = intervals["model-against"][key] if intervals else (None, None)
             span = f"{low:+.3f} to {high:+.3f}" if intervals else "-"
-            rows.append(f"{key:<20}{against[key]:>10.3f}{result[key]:>10.3f}{result[key] - against[key]:>+9.3f}{span:>22}")
+            rows.append(f"{key:<20}{against[key]:>10.3f}{result[key]:>10.3f}"
+                        f"{result[key] - against[key]:>+9.3f}{span:>22}")
     rows.append("")
     rows.append(f"{'role':<12}{'P':>7}{'R':>7}{'F1':>7}{'n':>6}   (primary role, model)")
     for role, values in result["per_role"].items():

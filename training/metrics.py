@@ -78,22 +78,21 @@ def confusion_counts(gold_primary: Sequence[str | None], pred_primary: Sequence[
     return labels, matrix
 
 
-def _interval_arrays(gold_roles, gold_primary, pred_roles, pred_primary):
-    """Per-record counts from which the bootstrap rebuilds the two headline metrics."""
-    roles = list(ROLE_IDS)
-    in_scope = np.array([g is not None for g in gold_primary])
-    # Primary role, in-scope records only: (n, 6) true positive / predicted / gold indicators.
-    tp = np.array([[in_scope[i] and g == r and p == r for r in roles]
-                   for i, (g, p) in enumerate(zip(gold_primary, pred_primary))], dtype=float)
-    predicted = np.array([[in_scope[i] and p == r for r in roles]
-                          for i, p in enumerate(pred_primary)], dtype=float)
-    gold = np.array([[in_scope[i] and g == r for r in roles]
-                     for i, g in enumerate(gold_primary)], dtype=float)
-    # Role sets, all records: per-record true positives, false positives, false negatives.
+BOOTSTRAP_CHUNK = 100  # resamples drawn at a time
+
+
+def _interval_arrays(gold_roles, gold_primary, pred_roles, pred_primary) -> tuple[np.ndarray, ...]:
+    """Per-record counts (n rows each) from which the bootstrap rebuilds the two headline metrics."""
+    in_scope = [g is not None for g in gold_primary]
+    # Primary role, in-scope records only: true positive / predicted / gold indicators per role.
+    tp = np.array([[s and g == r and p == r for r in ROLE_IDS]
+                   for s, g, p in zip(in_scope, gold_primary, pred_primary)], dtype=float)
+    predicted = np.array([[s and p == r for r in ROLE_IDS] for s, p in zip(in_scope, pred_primary)], dtype=float)
+    gold = np.array([[s and g == r for r in ROLE_IDS] for s, g in zip(in_scope, gold_primary)], dtype=float)
+    # Role sets, all records: true positives, false positives, false negatives.
     sets = np.array([[len(set(g) & set(p)), len(set(p) - set(g)), len(set(g) - set(p))]
                      for g, p in zip(gold_roles, pred_roles)], dtype=float)
-    return tp.reshape(-1, len(roles)), predicted.reshape(-1, len(roles)), gold.reshape(-1, len(roles)), \
-        sets.reshape(-1, 3)
+    return tp, predicted, gold, sets
 
 
 def _resampled_metrics(weights: np.ndarray, arrays) -> dict[str, np.ndarray]:
@@ -122,11 +121,17 @@ def bootstrap_intervals(gold_roles: Sequence[Sequence[str]], gold_primary: Seque
     if n == 0 or rounds <= 0:
         return {}
     rng = np.random.default_rng(seed)
-    weights = np.zeros((rounds, n))
-    for row in range(rounds):
-        weights[row] = np.bincount(rng.integers(0, n, n), minlength=n)
-    samples = {name: _resampled_metrics(weights, _interval_arrays(gold_roles, gold_primary, roles, primary))
-               for name, (roles, primary) in predictions.items()}
+    arrays = {name: _interval_arrays(gold_roles, gold_primary, roles, primary)
+              for name, (roles, primary) in predictions.items()}
+    chunks: dict[str, list[dict[str, np.ndarray]]] = {name: [] for name in predictions}
+    for start in range(0, rounds, BOOTSTRAP_CHUNK):
+        # How often each record is drawn in each resample; in chunks, so a large file stays small in memory.
+        weights = np.stack([np.bincount(rng.integers(0, n, n), minlength=n)
+                            for _ in range(min(BOOTSTRAP_CHUNK, rounds - start))]).astype(float)
+        for name in predictions:
+            chunks[name].append(_resampled_metrics(weights, arrays[name]))
+    samples = {name: {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+               for name, parts in chunks.items()}
     low, high = (1 - level) / 2 * 100, (1 + level) / 2 * 100
 
     def interval(values):
