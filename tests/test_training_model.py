@@ -35,30 +35,6 @@ def test_artifact_directory_holds_model_metadata_and_report(trained_dir):
     assert "scikit-learn" in metadata["libraries"]
     assert 0 <= metadata["cv_metrics"]["primary_macro_f1"] <= 1
     assert (trained_dir / "confusion.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert metadata["config"]["cv_repeats"] == FAST.cv_repeats
-    assert f"on {FAST.cv_repeats} different splits" in (trained_dir / "report.md").read_text(encoding="utf-8")
-
-
-def test_repeated_cross_validation_draws_different_folds(monkeypatch, tmp_path):
-    import training.train as training_train
-    from conftest import write_corpus
-    from training.corpus import read_records
-
-    seeds = []
-    real = training_train.cross_val_probabilities
-
-    def spy(records, config, progress, seed=None, label=""):
-        seeds.append(seed)
-        return real(records, config, progress, seed=seed, label=label)
-
-    monkeypatch.setattr(training_train, "cross_val_probabilities", spy)
-    corpus = write_corpus(tmp_path / "corpus.jsonl")
-    config = TrainConfig(folds=3, cv_repeats=2, seed=7)
-    train([corpus], tmp_path / "m", config, progress=lambda message: None)
-    assert seeds == [7, 8]
-    records = read_records([corpus])
-    first, second = (real(records, config, lambda message: None, seed=seed) for seed in (7, 8))
-    assert not np.allclose(first, second)  # other folds, other out-of-fold outputs
 
 
 def test_saved_model_loads_and_predicts_like_the_original(trained_dir):

@@ -20,9 +20,6 @@ class TrainConfig:
     # the person is). Chosen with the dev set in view: +0.003 cross-validated, +0.03 on dev.
     first_clause: bool = True
     folds: int = 5
-    # Cross-validation is repeated on this many different splits of the folds (seed, seed + 1, …),
-    # and the thresholds are tuned on all their out-of-fold outputs together.
-    cv_repeats: int = 3
     seed: int = 13
     # Candidate decision thresholds searched on cross-validated predictions.
     threshold_grid: tuple[float, ...] = tuple(round(0.1 + 0.025 * i, 3) for i in range(33))

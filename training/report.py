@@ -40,9 +40,6 @@ def write_report(out_dir: Path, metadata: dict, labels, matrix, title: str) -> N
         "",
         "## Cross-validated metrics",
         "",
-        f"{metadata['config'].get('folds')}-fold cross-validation on {metadata['config'].get('cv_repeats', 1)} "
-        "different splits; the metrics are over all of them, the confusion matrix is of the first split.",
-        "",
         "| metric | value |", "|---|---|",
         *(f"| {k} | {m[k]} |" for k in ("primary_macro_f1", "primary_accuracy", "roles_micro_f1",
                                         "oos_abstain_rate", "in_scope_abstain_rate")),

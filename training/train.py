@@ -24,19 +24,16 @@ def _stderr(message: str) -> None:
 
 
 def cross_val_probabilities(records: Sequence[Record], config: TrainConfig,
-                            progress: Callable[[str], None] = _stderr, seed: int | None = None,
-                            label: str = "") -> np.ndarray:
-    """Out-of-fold model outputs (n, 7: roles, then in scope) from stratified k-fold cross-validation
-    (folds drawn with ``seed``, by default the config's)."""
+                            progress: Callable[[str], None] = _stderr) -> np.ndarray:
+    """Out-of-fold model outputs (n, 7: roles, then in scope) from stratified k-fold cross-validation."""
     texts = [r.text for r in records]
     strata = [r.primary or "none" for r in records]
     smallest = min(Counter(strata).values())
     folds = max(2, min(config.folds, smallest))
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True,
-                               random_state=config.seed if seed is None else seed)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=config.seed)
     probabilities = np.zeros((len(records), len(OUTPUTS)))
     for fold, (train_idx, test_idx) in enumerate(splitter.split(texts, strata), 1):
-        progress(f"cross-validation {label}fold {fold}/{folds}: training on {len(train_idx)} bios")
+        progress(f"cross-validation fold {fold}/{folds}: training on {len(train_idx)} bios")
         model = RoleClassifier(**config.model_params()).fit(
             [texts[i] for i in train_idx], [records[i].roles for i in train_idx])
         probabilities[test_idx] = model.predict_proba([texts[i] for i in test_idx])
@@ -132,17 +129,10 @@ def train(data_paths: Sequence[str | Path], out_dir: str | Path | None = None,
     corpus_hash = corpus_sha256(data_paths)
     texts = [r.text for r in records]
 
-    # Thresholds tuned on one split of the folds moved dev results by 0.02 from seed to seed; tuned on
-    # the out-of-fold outputs of several splits together, they depend less on which split it was.
-    repeats = max(1, config.cv_repeats)
-    rounds = [cross_val_probabilities(records, config, progress, seed=config.seed + r,
-                                      label=f"round {r + 1}/{repeats}, " if repeats > 1 else "")
-              for r in range(repeats)]
-    oof, oof_records = np.vstack(rounds), list(records) * repeats
-    progress("tuning the decision thresholds")
-    thresholds, abstain_threshold = tune_thresholds(oof, oof_records, config)
-    cv_metrics = metrics_for(oof_records, decide(oof, thresholds, abstain_threshold))  # the mean over rounds
-    cv_decisions = decide(rounds[0], thresholds, abstain_threshold)
+    oof = cross_val_probabilities(records, config, progress)
+    thresholds, abstain_threshold = tune_thresholds(oof, records, config)
+    cv_decisions = decide(oof, thresholds, abstain_threshold)
+    cv_metrics = metrics_for(records, cv_decisions)
     progress(f"cross-validated primary macro-F1 {cv_metrics['primary_macro_f1']:.3f}, "
              f"roles micro-F1 {cv_metrics['roles_micro_f1']:.3f}")
 
