@@ -123,6 +123,9 @@ def output_cells(row: ClassifiedRow, width: int) -> list[str]:
     return own + roles + [row.note] + _extra_cells(row.cells, width)
 
 
+NOTE_OFFSET = ROLE_COLUMNS.index("jinmyaku_note")  # where the note stands after the row's own cells
+
+
 def role_name(prediction: Prediction) -> str:
     """The primary role's Japanese name, or 対象外 for a bio with no role."""
     return ROLE_BY_ID[prediction.primary].name_ja if prediction.primary else OUT_OF_SCOPE_NAME
@@ -168,7 +171,11 @@ def write_classified(table: ContactTable, model, writer, text_columns: Sequence[
     width = len(table.header)
     writer.write_row(output_header(table.header))
     for row in classify_rows(table, model, text_columns, chunk_size):
-        writer.write_row(output_cells(row, width), line=row.line)
+        cells = output_cells(row, width)
+        if writer.cell_limit and any(len(cell) > writer.cell_limit for cell in cells):
+            # The writer will cut the cell; the row's own note says so, in the file itself.
+            cells[width + NOTE_OFFSET] = " / ".join(filter(None, [cells[width + NOTE_OFFSET], writer.lossy_note]))
+        writer.write_row(cells, line=row.line)
         report.record(row)
         if on_row is not None:
             on_row(report)
@@ -264,6 +271,8 @@ def _run(args: argparse.Namespace) -> int:
                            ".csv, .tsv or .xlsx, or pass --format")
     if args.output and not args.output.parent.is_dir():
         raise CommandError(f"the folder {args.output.parent} does not exist: create it or write elsewhere with -o")
+    if args.output and args.output.is_dir():
+        raise CommandError(f"the output {args.output} is a folder: name a file in it with -o")
     with open_table(args.file) as table:
         kind = args.format or (kind_for_path(args.output) if args.output else None) or table.kind
         output = args.output or default_output(args.file, kind)
@@ -284,10 +293,10 @@ def _run(args: argparse.Namespace) -> int:
                 report = write_classified(table, model, writer, text_columns, args.chunk_size,
                                           on_row=bar.update if bar else None)
                 writer.close()
+            os.replace(partial, output)  # a run that stops half-way never leaves a half-written OUT behind
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
-        os.replace(partial, output)  # a run that stops half-way never leaves a half-written OUT behind
         if bar:
             bar.finish(report)
     chart.write_text(report.mix.chart_svg(), encoding="utf-8")

@@ -35,9 +35,6 @@ UNREADABLE = frozenset({UNDECODABLE, NOT_CSV})
 # A file joined from two exports can hold lines in both, so each line is read in the first of these
 # that decodes it; a line in neither is unreadable.
 LINE_ENCODINGS = ("utf-8", "cp932")
-# A record of more lines or characters than this is a quote left open, not a cell with line breaks.
-MAX_RECORD_LINES = 100
-MAX_RECORD_CHARS = 20_000
 
 
 class ContactFileError(ValueError):
@@ -179,9 +176,10 @@ def detect_encoding(stream: BinaryIO, head: bytes) -> str:
     if b"\x00" in head:
         raise _binary_error()
     utf8 = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
-    for encoding in (utf8, "cp932"):
-        if _decodes_strictly(stream, encoding):
-            return encoding
+    if _decodes_strictly(stream, utf8):
+        return utf8
+    # Not UTF-8 throughout: the lines vote. (Whole-file CP932 is no test: UTF-8 text with one damaged
+    # byte often decodes as CP932 too, as nonsense.)
     utf8_lines = other_lines = unreadable_lines = lines = 0
     for raw in stream:
         lines += 1
@@ -309,11 +307,14 @@ class _DecodedLines:
 
 
 def _mostly_utf8(line: bytes) -> bool:
-    """Whether more of the line's non-ASCII characters are valid UTF-8 than not (Shift_JIS text
-    read as UTF-8 gives almost nothing but replacement characters)."""
+    """Whether the line holds at least as many valid non-ASCII UTF-8 characters as damaged places
+    (runs of undecodable bytes). Shift_JIS text read as UTF-8 gives almost no valid characters."""
     text = line.decode("utf-8", errors="replace")
-    bad = text.count("\ufffd")
-    return sum(1 for ch in text if ord(ch) > 127) - bad > bad
+    damaged = len(_DAMAGE_RE.findall(text))
+    return sum(1 for ch in text if ord(ch) > 127 and ch != "\ufffd") >= damaged
+
+
+_DAMAGE_RE = re.compile("\ufffd+")
 
 
 def sniff_delimiter(first_line: str) -> str:
@@ -331,7 +332,7 @@ def _open_text(stream: BinaryIO, head: bytes, size: int) -> ContactTable:
         raise _empty_file_error()
     delimiter = sniff_delimiter(first_line)
     header = next(csv.reader([first_line], delimiter=delimiter), [])
-    records = _csv_records(lines, delimiter, len(header))
+    records = _csv_records(lines, delimiter)
     position = stream.tell
 
     def progress() -> float:
@@ -345,14 +346,16 @@ def _open_text(stream: BinaryIO, head: bytes, size: int) -> ContactTable:
                         progress=progress, _close=lines.detach)
 
 
-def _csv_records(lines: _DecodedLines, delimiter: str = ",", width: int = 0) -> Iterator[SourceRow]:
-    """Rows of the CSV after the header (of ``width`` cells).
+def _csv_records(lines: _DecodedLines, delimiter: str = ",") -> Iterator[SourceRow]:
+    """Rows of the CSV after the header.
 
     A quoted cell may hold line breaks, but a quote opened and never closed
     swallows the lines after it, up to the next quote or the end of the file.
-    A record with an odd number of quotes, or over several lines without the
-    header's width, or implausibly long, is taken for that: its first line is
-    kept raw and marked, and the lines after it are read again as rows of their own.
+    A record over several lines with an odd number of quotes is taken for that
+    (as is one the reader gives up on): its first line is kept raw and marked,
+    and the lines after it are read again as rows of their own. A stray quote
+    whose swallow happens to end on an even count still merges lines, as any
+    CSV reader would.
     """
     reader = csv.reader(lines, delimiter=delimiter)
     while True:
@@ -363,14 +366,12 @@ def _csv_records(lines: _DecodedLines, delimiter: str = ",", width: int = 0) -> 
             return
         except csv.Error:
             cells = None  # the field limit: certainly a swallow
-        # Quotes come in pairs in a quoted cell ("" escapes too): over several lines, an odd count is a
-        # quote left open, which the reader closed only at the end of the file. (On one line, a quote
-        # inside an unquoted cell, 5'11", is only a character.)
-        several = len(lines.record_lines) > 1
-        if cells is None or several and (
-                sum(line.count('"') for line in lines.record_lines) % 2 == 1
-                or (width > 1 and len(cells) != width) or len(lines.record_lines) > MAX_RECORD_LINES
-                or sum(map(len, lines.record_lines)) > MAX_RECORD_CHARS):
+        # Quotes come in pairs in quoted cells ("" escapes too): over several lines, an odd count means a
+        # quote left open that swallowed the lines after it. (On one line, a quote inside an unquoted
+        # cell, 5'11", is only a character.) Width and length are no sign: ragged rows and long cells
+        # with line breaks are real.
+        if cells is None or (len(lines.record_lines) > 1
+                             and sum(line.count('"') for line in lines.record_lines) % 2 == 1):
             raw = lines.record_lines[0].rstrip("\r\n")
             lines.push_back_after_first_line()
             yield SourceRow(lines.first_line, [raw], NOT_CSV)
@@ -459,6 +460,7 @@ class CsvTableWriter:
     """
 
     lossy_note = "cp932で表せない文字を「?」に置き換えました（UTF-8で出力すれば残せます）"
+    cell_limit = None
 
     def __init__(self, stream: BinaryIO, delimiter: str = ",", encoding: str = "utf-8-sig"):
         if encoding not in OUTPUT_ENCODINGS:
@@ -498,6 +500,7 @@ class XlsxTableWriter:
     """
 
     lossy_note = "Excelのセルの上限（32,767文字）を超えたセルを切り詰めました（CSVで出力すれば全文を残せます）"
+    cell_limit = XLSX_CELL_LIMIT
 
     def __init__(self, stream: BinaryIO, sheet_title: str = "jinmyaku"):
         from openpyxl import Workbook

@@ -86,6 +86,8 @@ def test_a_cell_too_long_for_excel_is_cut_and_reported(cli, tmp_path, capsys):
     assert cli(source, "-o", tmp_path / "out.xlsx") == 0
     rows = read_classified_xlsx((tmp_path / "out.xlsx").read_bytes())[1]
     assert len(rows[1][0]) == 32_767
+    assert "Excelのセルの上限" in rows[1][ROLE_COLUMNS.index("jinmyaku_note") + 1]  # in the file itself
+    assert "Excelのセルの上限" not in rows[0][ROLE_COLUMNS.index("jinmyaku_note") + 1]
     assert "line 3: Excelのセルの上限" in capsys.readouterr().err
 
 
@@ -154,6 +156,10 @@ def test_a_missing_output_folder_or_unknown_output_format_fails_with_a_sentence(
     assert cli(card_csv, "-o", tmp_path / "out.json") == 2
     assert ".csv, .tsv or .xlsx" in capsys.readouterr().err
     assert not list(tmp_path.glob("out*"))
+    (tmp_path / "folder.csv").mkdir()
+    assert cli(card_csv, "-o", tmp_path / "folder.csv") == 2
+    assert "is a folder" in capsys.readouterr().err
+    assert not (tmp_path / "folder.csv.part").exists()
     assert cli(card_csv, "-o", tmp_path / "out.json", "--format", "csv") == 0
 
 

@@ -216,6 +216,28 @@ def test_quoted_cells_with_line_breaks_stay_one_row():
     assert rows[0].cells == ["A", "記者。\n著書に『海』", "x"]
 
 
+@pytest.mark.parametrize("data", [
+    '名前,プロフィール,会社,メモ\n山田,"株式会社ABC\n代表取締役",ABC\n佐藤,課長,B社,x\n',  # ragged
+    '名前,プロフィール\n山田,"記者。\n著書に『海』",追加\n佐藤,課長\n',  # a cell beyond the header
+    '名前,プロフィール\n山田,"' + "\n".join(f"{i}行目" for i in range(120)) + '"\n佐藤,課長\n',  # 120 lines
+    '名前,プロフィール\n山田,"' + "記" * 13_000 + "\n" + "者" * 13_000 + '"\n佐藤,課長\n',  # 26,000 characters
+])
+def test_real_cells_with_line_breaks_are_never_split(data):
+    _, rows = read_all(data.encode("utf-8"))
+    assert [row.problem for row in rows] == [None, None]
+    assert rows[1].cells[:2] == ["佐藤", "課長"]
+    assert "\n" in rows[0].cells[1]
+
+
+def test_a_damaged_byte_beside_one_good_character_is_still_utf8():
+    data = ("名前,役職\n株式会社A,課長\n".encode("utf-8") + b"2,Engineer at XYZ " + "部長".encode("utf-8")[1:]
+            + "\n株式会社C,代表取締役\n".encode("utf-8"))
+    table, rows = read_all(data)
+    assert table.encoding == "utf-8"
+    assert rows[1].problem == UNDECODABLE
+    assert rows[1].cells[1].endswith("長")
+
+
 def test_a_damaged_byte_in_a_utf8_line_is_marked_not_read_as_shift_jis():
     data = "会社名,役職\n株式会社A,課長\n".encode("utf-8") + "株式会社C,代表".encode("utf-8") + b"\xe5" \
         + "取締役\n".encode("utf-8")

@@ -52,6 +52,9 @@ def test_train_refuses_a_bad_destination_before_training(tmp_path):
     result = run("train", "--data", corpus, "--out", tmp_path / "file")
     assert result.returncode == 2 and "is a file" in result.stderr
     assert "cross-validation" not in result.stderr
+    result = run("train", "--data", corpus, "--out", tmp_path / "file" / "sub")
+    assert result.returncode == 2 and "is a file" in result.stderr
+    assert "cross-validation" not in result.stderr
 
 
 def test_train_with_an_unknown_role_reports_it(tmp_path):

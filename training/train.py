@@ -111,6 +111,9 @@ def _check_destination(out_dir: str | Path | None, promote: bool) -> None:
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out} is a file, not a directory")
+    existing = next(folder for folder in [out, *out.parents] if folder.exists())
+    if not existing.is_dir():
+        raise ValueError(f"--out {out}: {existing} is a file, so the directory cannot be made")
     if promote:
         try:
             out.resolve().relative_to(MODELS_DIR.resolve())
