@@ -170,9 +170,10 @@ def write_classified(table: ContactTable, model, writer, text_columns: Sequence[
     report = ContactsReport.for_table(table, text_columns)
     width = len(table.header)
     writer.write_row(output_header(table.header))
+    cell_limit = getattr(writer, "cell_limit", None)
     for row in classify_rows(table, model, text_columns, chunk_size):
         cells = output_cells(row, width)
-        if writer.cell_limit and any(len(cell) > writer.cell_limit for cell in cells):
+        if cell_limit and any(len(cell) > cell_limit for cell in cells):
             # The writer will cut the cell; the row's own note says so, in the file itself.
             cells[width + NOTE_OFFSET] = " / ".join(filter(None, [cells[width + NOTE_OFFSET], writer.lossy_note]))
         writer.write_row(cells, line=row.line)
