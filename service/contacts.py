@@ -13,7 +13,7 @@ import argparse
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence, TextIO
@@ -123,9 +123,6 @@ def output_cells(row: ClassifiedRow, width: int) -> list[str]:
     return own + roles + [row.note] + _extra_cells(row.cells, width)
 
 
-NOTE_OFFSET = ROLE_COLUMNS.index("jinmyaku_note")  # where the note stands after the row's own cells
-
-
 def role_name(prediction: Prediction) -> str:
     """The primary role's Japanese name, or 対象外 for a bio with no role."""
     return ROLE_BY_ID[prediction.primary].name_ja if prediction.primary else OUT_OF_SCOPE_NAME
@@ -170,18 +167,16 @@ def write_classified(table: ContactTable, model, writer, text_columns: Sequence[
     report = ContactsReport.for_table(table, text_columns)
     width = len(table.header)
     writer.write_row(output_header(table.header))
-    cell_limit = getattr(writer, "cell_limit", None)
     for row in classify_rows(table, model, text_columns, chunk_size):
         cells = output_cells(row, width)
-        if cell_limit and any(len(cell) > cell_limit for cell in cells):
-            # The writer will cut the cell; the row's own note says so, in the file itself.
-            cells[width + NOTE_OFFSET] = " / ".join(filter(None, [cells[width + NOTE_OFFSET], writer.lossy_note]))
+        if writer.loses(cells):
+            # What the writer cannot hold is a note of the row itself: in the file, and counted once.
+            row = replace(row, notes=(*row.notes, writer.lossy_note))
+            cells = output_cells(row, width)
         writer.write_row(cells, line=row.line)
         report.record(row)
         if on_row is not None:
             on_row(report)
-    for line in writer.lossy_lines:
-        report.add_problem(line, writer.lossy_note)
     return report
 
 

@@ -460,7 +460,6 @@ class CsvTableWriter:
     """
 
     lossy_note = "cp932で表せない文字を「?」に置き換えました（UTF-8で出力すれば残せます）"
-    cell_limit = None
 
     def __init__(self, stream: BinaryIO, delimiter: str = ",", encoding: str = "utf-8-sig"):
         if encoding not in OUTPUT_ENCODINGS:
@@ -470,9 +469,13 @@ class CsvTableWriter:
         self._writer = csv.writer(self._text, delimiter=delimiter)
         self.lossy_lines: list[int] = []
 
+    def loses(self, cells: list[str]) -> bool:
+        """Whether writing these cells would lose characters (see ``lossy_note``)."""
+        return self.encoding == "cp932" and not _encodes(cells, "cp932")
+
     def write_row(self, cells: Iterable[str], line: int | None = None) -> None:
         cells = [neutralise_formula(cell) for cell in cells]
-        if self.encoding == "cp932" and line is not None and not _encodes(cells, "cp932"):
+        if line is not None and self.loses(cells):
             self.lossy_lines.append(line)
         self._writer.writerow(cells)
 
@@ -500,7 +503,6 @@ class XlsxTableWriter:
     """
 
     lossy_note = "Excelのセルの上限（32,767文字）を超えたセルを切り詰めました（CSVで出力すれば全文を残せます）"
-    cell_limit = XLSX_CELL_LIMIT
 
     def __init__(self, stream: BinaryIO, sheet_title: str = "jinmyaku"):
         from openpyxl import Workbook
@@ -510,17 +512,22 @@ class XlsxTableWriter:
         self._workbook = Workbook(write_only=True)
         self._sheet = self._workbook.create_sheet(sheet_title)
 
+    @staticmethod
+    def loses(cells: list[str]) -> bool:
+        """Whether writing these cells would cut one (see ``lossy_note``)."""
+        return any(len(cell) > XLSX_CELL_LIMIT for cell in cells)
+
     def write_row(self, cells: Iterable[str], line: int | None = None) -> None:
         from openpyxl.cell import WriteOnlyCell
         from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+        cells = list(cells)
+        if line is not None and self.loses(cells):
+            self.lossy_lines.append(line)
         row = []
         for value in cells:
-            if len(value) > XLSX_CELL_LIMIT:
-                value = value[:XLSX_CELL_LIMIT]  # Excel holds no more; openpyxl would cut it silently
-                if line is not None and (not self.lossy_lines or self.lossy_lines[-1] != line):
-                    self.lossy_lines.append(line)
-            cell = WriteOnlyCell(self._sheet, ILLEGAL_CHARACTERS_RE.sub("\ufffd", value))
+            # Excel holds no more; openpyxl would cut the cell silently.
+            cell = WriteOnlyCell(self._sheet, ILLEGAL_CHARACTERS_RE.sub("\ufffd", value[:XLSX_CELL_LIMIT]))
             cell.data_type = "s"  # openpyxl would otherwise store "=..." as a live formula
             row.append(cell)
         self._sheet.append(row)
