@@ -24,16 +24,16 @@ def evaluate(model, data_paths: Sequence[str | Path], bootstrap: int = 1000, aga
     gold_roles = [r.roles for r in records]
     gold_primary = [r.primary for r in records]
     predictions = model.classify(texts)
-    result = evaluate_predictions(gold_roles, gold_primary,
-                                  [p.roles for p in predictions], [p.primary for p in predictions])
     baseline = baseline_predict(texts)
-    result["baseline"] = evaluate_predictions(gold_roles, gold_primary,
-                                              [b[0] for b in baseline], [b[1] for b in baseline])
+    # Each system as (role sets, primaries), scored alike and on the same bootstrap resamples.
     systems = {"model": ([p.roles for p in predictions], [p.primary for p in predictions]),
                "baseline": ([b[0] for b in baseline], [b[1] for b in baseline])}
     if against is not None:
         theirs = against.classify(texts)
         systems["against"] = ([p.roles for p in theirs], [p.primary for p in theirs])
+    result = evaluate_predictions(gold_roles, gold_primary, *systems["model"])
+    result["baseline"] = evaluate_predictions(gold_roles, gold_primary, *systems["baseline"])
+    if against is not None:
         result["against"] = evaluate_predictions(gold_roles, gold_primary, *systems["against"])
         result["against"]["model_version"] = getattr(against, "metadata_", {}).get("version")
     result["intervals"] = bootstrap_intervals(gold_roles, gold_primary, systems, rounds=bootstrap)

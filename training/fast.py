@@ -65,7 +65,7 @@ class _WordColumns:
         spaces = [i for i, ch in enumerate(text) if ch == " "] if " " in text else []
         if sum(map(len, tokens)) != len(text) - len(spaces):
             # MeCab changed or dropped characters: find each token as the analyzer does.
-            return self._slow_counts(text)
+            return _looked_up_counts(self.analyzer, self.lookup, text)
         # Where each token starts in the text without its spaces (MeCab drops them).
         starts = list(accumulate(map(len, tokens), initial=0))
         columns: list = []
@@ -106,9 +106,6 @@ class _WordColumns:
         counts = Counter(columns)
         counts.pop(None, None)
         return counts
-
-    def _slow_counts(self, text: str) -> dict[int, int]:
-        return _looked_up_counts(self.analyzer, self.lookup, text)
 
 
 def _looked_up_counts(analyzer, lookup, text: str) -> dict[int, int]:
