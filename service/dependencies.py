@@ -55,19 +55,25 @@ async def serving(request: Request) -> Serving:
     return Serving(_loaded_model(state.model_holder), state.settings, state.metrics)
 
 
+def _media_type(request: Request) -> str:
+    return (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+
+
+def _unsupported_media_type(request: Request, what_to_send: str) -> ApiError:
+    content_type = request.headers.get("content-type")
+    got = repr(content_type) if content_type else "none"
+    return ApiError(415, "unsupported_media_type", f"{what_to_send} (got Content-Type {got})",
+                    {"content_type": content_type})
+
+
 async def require_json_body(request: Request) -> None:
     """415 for a body that is not declared as JSON (curl -d sends form encoding unless told otherwise)."""
     has_body = request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
-    if not has_body:
+    media_type = _media_type(request)
+    if not has_body or media_type == "application/json" or (
+            media_type.startswith("application/") and media_type.endswith("+json")):
         return
-    content_type = request.headers.get("content-type")
-    media_type = (content_type or "").split(";")[0].strip().lower()
-    if media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json")):
-        return
-    got = repr(content_type) if content_type else "none"
-    raise ApiError(415, "unsupported_media_type",
-                   f"send the body as JSON with the header Content-Type: application/json (got {got})",
-                   {"content_type": content_type})
+    raise _unsupported_media_type(request, "send the body as JSON with the header Content-Type: application/json")
 
 
 FORM_MEDIA_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
@@ -75,15 +81,9 @@ FORM_MEDIA_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 async def require_form_body(request: Request) -> None:
     """415 for a body that is not a form (a JSON body would otherwise read as 'no file and no text')."""
-    content_type = request.headers.get("content-type")
-    media_type = (content_type or "").split(";")[0].strip().lower()
-    if media_type in FORM_MEDIA_TYPES:
-        return
-    got = repr(content_type) if content_type else "none"
-    raise ApiError(415, "unsupported_media_type",
-                   "send a form: the contact file as the multipart field `file` (curl -F file=@list.csv), "
-                   f"or bios one a line as the field `text` (got Content-Type {got})",
-                   {"content_type": content_type})
+    if _media_type(request) not in FORM_MEDIA_TYPES:
+        raise _unsupported_media_type(request, "send a form: the contact file as the multipart field `file` "
+                                               "(curl -F file=@list.csv), or bios one a line as the field `text`")
 
 
 async def require_admin(request: Request, settings: Settings = Depends(get_settings)) -> None:
