@@ -10,13 +10,19 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY training ./training
 COPY service ./service
 COPY models ./models
 # Editable, so the code keeps finding the models/ directory next to it in /app; bytecode
-# compiled now, as the service user cannot write to /app.
-RUN pip install -e . \
+# compiled now, as the service user cannot write to /app. gcc builds the compiled scoring
+# loops (training/_fastscore.c; the import fails the build if they are missing) and leaves.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && pip install -e . \
+    && python -c "import training._fastscore" \
+    && apt-get purge -y --auto-remove gcc libc6-dev \
+    && rm -rf /var/lib/apt/lists/* \
     && python -m compileall -q training service \
     && useradd --create-home --uid 10001 jinmyaku
 

@@ -103,3 +103,83 @@ def test_word_columns_fall_back_when_mecab_changes_the_text(default_model, monke
 def test_scorer_answers_an_empty_batch_with_an_empty_array(default_model):
     scorer = default_model._scorer()
     assert scorer.probabilities_of_matrix(scorer.matrix([])).shape == (0, scorer.coef.shape[1])
+
+
+# The compiled loops (training/_fastscore.c) are built by `pip install` when a C compiler is
+# there; CI sets JINMYAKU_REQUIRE_COMPILED=1 so that a failed build fails the tests.
+def _compiled_or_skip():
+    import os
+
+    from training import fast
+
+    if fast._fastscore is None:
+        if os.environ.get("JINMYAKU_REQUIRE_COMPILED") == "1":
+            pytest.fail("training._fastscore was not built (is a C compiler installed?)")
+        pytest.skip("training._fastscore was not built; the Python path serves")
+    return fast._fastscore
+
+
+def _python_probabilities(scorer, text):
+    return scorer.probabilities(scorer.features(text))
+
+
+def test_compiled_scores_equal_the_python_path_on_the_corpus(default_model):
+    _compiled_or_skip()
+    from training.corpus import default_data_files
+    from training.normalize import normalize_text
+
+    scorer = default_model._scorer()
+    assert scorer.compiled
+    corpus = [json.loads(line)["text"] for path in default_data_files()
+              for line in path.read_text(encoding="utf-8").splitlines()[::10]]
+    for text in [normalize_text(t) for t in WORD_EDGE_CASES + TEXTS + corpus]:
+        difference = np.abs(scorer.probabilities_compiled(text) - _python_probabilities(scorer, text)).max()
+        assert difference < 1e-12, text
+
+
+def test_compiled_scores_fall_back_when_mecab_changes_the_text(default_model, monkeypatch):
+    _compiled_or_skip()
+    from training.fast import CompiledScorer
+
+    scorer = CompiledScorer(default_model.pipeline_)
+    text = "株式会社abc 代表取締役。元新聞記者"
+    before = scorer.probabilities_compiled(text)
+    tokenizer = scorer.blocks[0].words.tokenizer
+    real_tokenize = tokenizer.tokenize
+    monkeypatch.setattr(tokenizer, "tokenize", lambda t: [w for w in real_tokenize(t) if w != "元"])
+    after = scorer.probabilities_compiled(text)
+    # The analyzer finds each token by search; the compiled path must then give what it gives.
+    assert np.abs(after - _python_probabilities(scorer, text)).max() < 1e-12
+    assert np.abs(after - before).max() > 1e-6
+
+
+def test_without_the_compiled_loops_classify_takes_the_python_path(default_model, monkeypatch):
+    from training import fast
+    from training.fast import CompiledScorer
+
+    monkeypatch.setattr(fast, "_fastscore", None)
+    monkeypatch.setattr(default_model, "_compiled", CompiledScorer(default_model.pipeline_))
+    assert not default_model._scorer().compiled
+    for texts in (TEXTS, TEXTS[:1]):
+        assert np.abs(fast_probabilities(default_model, texts) - plain_probabilities(default_model, texts)).max() < 1e-9
+
+
+def test_compiled_loops_reject_bad_arguments_with_errors(default_model):
+    fastscore = _compiled_or_skip()
+    block = default_model._scorer().blocks[1]
+    out = np.zeros(default_model._scorer().coef.shape[1])
+    with pytest.raises(IndexError):
+        fastscore.column_scores([len(block.vocabulary)], block.spec, out)
+    with pytest.raises(IndexError):
+        fastscore.column_scores([-1], block.spec, out)
+    with pytest.raises(TypeError):
+        fastscore.column_scores([0], block.spec, np.zeros(3))
+    with pytest.raises(TypeError):
+        fastscore.column_scores([0], block.spec, np.zeros(out.shape, dtype=np.float32))
+    with pytest.raises(TypeError):
+        fastscore.column_scores(["0"], block.spec, out)
+    with pytest.raises(TypeError):
+        fastscore.word_scores("abc", ["abc"], ((0, 3, "past"),), (), 0, block.spec, out)
+    with pytest.raises(TypeError):
+        fastscore.word_scores("abc", ("abc",), ((0, 3, "past"),), (), 0, block.spec, out)
+    assert not out.any()

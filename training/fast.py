@@ -22,6 +22,11 @@ from scipy.sparse import hstack as sparse_hstack
 from .features import PAST_PREFIXES, PUNCTUATION, BioAnalyzer
 from .keywords import clause_spans
 
+try:  # The compiled loops (training/_fastscore.c), built by pip install when a C compiler is there.
+    from . import _fastscore
+except ImportError:  # pragma: no cover - depends on the install
+    _fastscore = None
+
 _NOT_PUNCTUATION = PUNCTUATION.__contains__
 
 
@@ -54,6 +59,15 @@ class _WordColumns:
             elif kind in kinds:
                 kinds[kind][value] = column
         self.w, self.b, self.p, self.pb, self.c, self.f = (kinds[k].get for k in ("w", "b", "p", "pb", "c", "f"))
+        # For the compiled loops: the same tables, bigrams as word -> word -> column.
+        nested = {kind: {} for kind in ("b", "pb")}
+        for kind in nested:
+            for (first, second), column in kinds[kind].items():
+                nested[kind].setdefault(first, {})[second] = column
+        self.tables = (kinds["w"], nested["b"], kinds["p"], nested["pb"], kinds["c"], kinds["f"],
+                       frozenset(PUNCTUATION), frozenset(PAST_PREFIXES))
+        self.flags = ((1 if self.first_clause else 0) | (2 if self.bigrams else 0)
+                      | (4 if self.exclusive else 0) | (8 if self.tense_marks else 0))
 
     @staticmethod
     def applies_to(analyzer) -> bool:
@@ -107,6 +121,15 @@ class _WordColumns:
         counts.pop(None, None)
         return counts
 
+    def add_scores(self, text: str, block_spec: tuple, out: np.ndarray) -> None:
+        """Add this block's share of the linear scores of one normalised text to ``out``
+        (compiled; the same columns as :meth:`counts`)."""
+        tokens = self.tokenizer.tokenize(text)
+        if not _fastscore.word_scores(text, tokens, clause_spans(text), self.tables, self.flags, block_spec, out):
+            # MeCab changed or dropped characters: find each token as the analyzer does.
+            counts = _looked_up_counts(self.analyzer, self.lookup, text)
+            _fastscore.column_scores(list(counts.elements()), block_spec, out)
+
 
 def _looked_up_counts(analyzer, lookup, text: str) -> dict[int, int]:
     """Column -> count the plain way: every feature string of the analyzer, looked up."""
@@ -128,6 +151,10 @@ class _Block(NamedTuple):
     weight: float
     counter: Callable[[str], dict[int, int]] | None
     """Column -> count of a text, when a faster way than analyzer + lookup exists."""
+    words: _WordColumns | None
+    """The word block's columns straight from the vocabulary, when the analyzer allows it."""
+    spec: tuple
+    """(idf, coefficient rows, sublinear, binary, norm, weight): the block as the compiled loops take it."""
 
 
 class CompiledScorer:
@@ -140,17 +167,26 @@ class CompiledScorer:
         offset = 0
         for name, vectorizer in union.transformer_list:
             idf = np.asarray(vectorizer.idf_, dtype=np.float64) if vectorizer.use_idf else None
-            counter = None
+            words = None
             if _WordColumns.applies_to(vectorizer.analyzer):
-                counter = _WordColumns(vectorizer.analyzer, vectorizer.vocabulary_).counts
+                words = _WordColumns(vectorizer.analyzer, vectorizer.vocabulary_)
             self.blocks.append(_Block(vectorizer.analyzer, vectorizer.vocabulary_, offset, idf,
                                       vectorizer.sublinear_tf, vectorizer.binary, vectorizer.norm,
-                                      float(weights.get(name, 1.0)), counter))
+                                      float(weights.get(name, 1.0)), words.counts if words else None,
+                                      words, ()))
             offset += len(vectorizer.vocabulary_)
         estimators = pipeline.named_steps["classify"].estimators_
         # (n_features, n_roles): one dense product replaces six estimator calls.
         self.coef = np.ascontiguousarray(np.vstack([e.coef_.ravel() for e in estimators]).T)
         self.intercept = np.array([float(e.intercept_[0]) for e in estimators])
+        norms = {"l2": 2, "l1": 1, None: 0}
+        # Each block's rows of the coefficients (views, not copies) for the compiled loops.
+        self.blocks = [block._replace(spec=(block.idf, self.coef[block.offset:block.offset + len(block.vocabulary)],
+                                            bool(block.sublinear), bool(block.binary), norms.get(block.norm, -1),
+                                            block.weight))
+                       for block in self.blocks]
+        # The compiled loops know the l1 and l2 norms; anything else takes the Python path.
+        self.compiled = _fastscore is not None and all(block.norm in norms for block in self.blocks)
 
     @staticmethod
     def _counts(block: _Block, text: str) -> dict[int, int]:
@@ -217,6 +253,20 @@ class CompiledScorer:
         if not indices:
             return np.zeros(0, dtype=np.intp), np.zeros(0)
         return np.concatenate(indices), np.concatenate(values)
+
+    def probabilities_compiled(self, text: str) -> np.ndarray:
+        """Per-role probabilities (1, n_outputs) of one normalised text through the compiled loops
+        (only when :attr:`compiled`): no feature row is built, each block's columns go straight
+        into the scores."""
+        scores = self.intercept.copy()
+        for block in self.blocks:
+            if block.words is not None:
+                block.words.add_scores(text, block.spec, scores)
+            else:
+                lookup = block.vocabulary.get
+                _fastscore.column_scores([c for c in map(lookup, block.analyzer(text)) if c is not None],
+                                         block.spec, scores)
+        return 1.0 / (1.0 + np.exp(-scores[None, :]))
 
     def probabilities_of_matrix(self, features: csr_matrix) -> np.ndarray:
         """Per-role probabilities for a feature matrix (from :meth:`matrix` or the pipeline's vectoriser)."""

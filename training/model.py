@@ -181,7 +181,11 @@ class RoleClassifier(BaseEstimator):
             return []
         scorer = self._scorer()
         normalized = [normalize_text(t, self.max_chars) for t in texts]
-        if len(texts) >= BATCH_VECTORISE_FROM:
+        if scorer.compiled and not explain:
+            # Compiled loops: each bio's columns go straight into its scores, no feature matrix.
+            rows = None
+            probabilities = np.vstack([scorer.probabilities_compiled(text) for text in normalized])
+        elif len(texts) >= BATCH_VECTORISE_FROM:
             # Several bios: one sparse matrix for the batch beats row-by-row arithmetic.
             matrix = scorer.matrix(normalized)
             probabilities = scorer.probabilities_of_matrix(matrix)
