@@ -180,6 +180,15 @@ def test_compiled_loops_reject_bad_arguments_with_errors(default_model):
         fastscore.column_scores(["0"], block.spec, out)
     with pytest.raises(TypeError):
         fastscore.word_scores("abc", ["abc"], ((0, 3, "past"),), (), 0, block.spec, out)
+    words = default_model._scorer().blocks[0]
     with pytest.raises(TypeError):
-        fastscore.word_scores("abc", ("abc",), ((0, 3, "past"),), (), 0, block.spec, out)
+        fastscore.word_scores("abc", ("abc",), ((0, 3, "past"),), words.words.tables, 0, words.spec, out)
+    with pytest.raises(TypeError):
+        fastscore.word_scores("abc", ["abc", 1], ((0, 3, "past"),), words.words.tables, 0, words.spec, out)
+    with pytest.raises(TypeError):
+        fastscore.word_scores("ab", ["a", "b"], ((0, 2, None),), words.words.tables, 0, words.spec, out)
+    with pytest.raises(ValueError):
+        fastscore.word_tables({"a": 0, "b": 1}, [-1] * 8, [0, 0], [(0, 5, 1, -1)])
+    with pytest.raises(ValueError):
+        fastscore.word_tables({"a": 0}, [-1] * 3, [0], [])
     assert not out.any()

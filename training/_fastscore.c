@@ -5,7 +5,9 @@
  * into `out` (the caller adds the intercepts and the sigmoid):
  *
  *   word_scores(text, tokens, spans, tables, flags, block, out)
- *       the word block of BioAnalyzer, column for column what
+ *       the word block of BioAnalyzer (its vocabulary compiled once by
+ *       word_tables: one dict look-up per token, then arrays and a hash
+ *       table of word-id pairs), column for column what
  *       fast._WordColumns.counts computes in Python; returns False, adding
  *       nothing, when the tokens do not add up to the text (the caller then
  *       takes the Python path, which finds each token by search);
@@ -60,69 +62,6 @@ static int columns_push(Columns *c, Py_ssize_t value) {
     }
     c->data[c->len++] = value;
     return 0;
-}
-
-/* Append table[key] when the key is in the vocabulary; 0 on success, -1 on error. */
-static int push_lookup(Columns *out, PyObject *table, PyObject *key) {
-    PyObject *value = PyDict_GetItemWithError(table, key);
-    if (value == NULL) {
-        return PyErr_Occurred() ? -1 : 0;
-    }
-    Py_ssize_t column = PyLong_AsSsize_t(value);
-    if (column == -1 && PyErr_Occurred()) {
-        return -1;
-    }
-    return columns_push(out, column);
-}
-
-/* Append table[first][second] (a bigram) when both levels are in the vocabulary. */
-static int push_pair(Columns *out, PyObject *table, PyObject *first, PyObject *second) {
-    PyObject *inner = PyDict_GetItemWithError(table, first);
-    if (inner == NULL) {
-        return PyErr_Occurred() ? -1 : 0;
-    }
-    if (!PyDict_Check(inner)) {
-        PyErr_SetString(PyExc_TypeError, "bigram table values must be dicts");
-        return -1;
-    }
-    return push_lookup(out, inner, second);
-}
-
-static int push_words(Columns *out, PyObject *table, PyObject **words, Py_ssize_t n) {
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (push_lookup(out, table, words[i]) < 0) {
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static int push_pairs(Columns *out, PyObject *table, PyObject **words, Py_ssize_t n) {
-    for (Py_ssize_t i = 0; i + 1 < n; i++) {
-        if (push_pair(out, table, words[i], words[i + 1]) < 0) {
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* First index i in a[lo:n] with a[i] >= x (Python's bisect_left). */
-static Py_ssize_t bisect_left(const Py_ssize_t *a, Py_ssize_t n, Py_ssize_t x, Py_ssize_t lo) {
-    Py_ssize_t hi = n;
-    while (lo < hi) {
-        Py_ssize_t mid = lo + (hi - lo) / 2;
-        if (a[mid] < x) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    return lo;
-}
-
-static int compare_columns(const void *a, const void *b) {
-    Py_ssize_t x = *(const Py_ssize_t *)a, y = *(const Py_ssize_t *)b;
-    return (x > y) - (x < y);
 }
 
 typedef struct {
@@ -206,46 +145,80 @@ fail:
     return -1;
 }
 
+/* Count the columns (with repeats) into unique columns and counts, by open addressing;
+ * cols and counts must hold columns->len entries. Returns the number of unique columns. */
+static Py_ssize_t count_columns(const Columns *columns, Py_ssize_t *cols, Py_ssize_t *counts) {
+    Py_ssize_t slots_local[2048];
+    Py_ssize_t size = 16;
+    while (size < 2 * columns->len) {
+        size *= 2;
+    }
+    Py_ssize_t *slots = size <= 2048 ? slots_local : PyMem_Malloc((size_t)size * sizeof(Py_ssize_t));
+    if (slots == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < size; i++) {
+        slots[i] = -1; /* index into cols */
+    }
+    Py_ssize_t unique = 0;
+    for (Py_ssize_t i = 0; i < columns->len; i++) {
+        Py_ssize_t column = columns->data[i];
+        size_t slot = ((size_t)column * 0x9E3779B97F4A7C15ull) & (size_t)(size - 1);
+        while (slots[slot] >= 0 && cols[slots[slot]] != column) {
+            slot = (slot + 1) & (size_t)(size - 1);
+        }
+        if (slots[slot] < 0) {
+            slots[slot] = unique;
+            cols[unique] = column;
+            counts[unique] = 0;
+            unique++;
+        }
+        counts[slots[slot]]++;
+    }
+    if (slots != slots_local) {
+        PyMem_Free(slots);
+    }
+    return unique;
+}
+
 /* tf(-idf) of the counted columns, normed and weighted, times the coefficients, added to out. */
 static int block_add(Block *block, Columns *columns) {
     Py_ssize_t n = columns->len;
     if (n == 0) {
         return 0;
     }
-    Py_ssize_t *cols = columns->data;
     for (Py_ssize_t i = 0; i < n; i++) {
-        if (cols[i] < 0 || cols[i] >= block->rows) {
-            PyErr_Format(PyExc_IndexError, "column %zd outside the block's %zd rows", cols[i], block->rows);
+        if (columns->data[i] < 0 || columns->data[i] >= block->rows) {
+            PyErr_Format(PyExc_IndexError, "column %zd outside the block's %zd rows", columns->data[i], block->rows);
             return -1;
         }
     }
-    qsort(cols, (size_t)n, sizeof(Py_ssize_t), compare_columns);
-    /* Unique columns and their values, in place: cols[0:unique], values[0:unique]. */
-    double *values = PyMem_Malloc((size_t)n * sizeof(double));
-    if (values == NULL) {
+    Py_ssize_t local[3 * 512];
+    Py_ssize_t *cols = n <= 512 ? local : PyMem_Malloc((size_t)n * 3 * sizeof(Py_ssize_t));
+    if (cols == NULL) {
         PyErr_NoMemory();
         return -1;
     }
+    Py_ssize_t *counts = cols + n;
+    double *values = (double *)(cols + 2 * n);
+    int status = -1;
+    Py_ssize_t unique = count_columns(columns, cols, counts);
+    if (unique < 0) {
+        goto done;
+    }
     const double *idf = block->has_idf ? (const double *)block->idf.buf : NULL;
-    Py_ssize_t unique = 0;
     double length = 0.0;
-    for (Py_ssize_t i = 0; i < n;) {
-        Py_ssize_t j = i;
-        while (j < n && cols[j] == cols[i]) {
-            j++;
-        }
-        double tf = block->binary ? 1.0 : (double)(j - i);
+    for (Py_ssize_t i = 0; i < unique; i++) {
+        double tf = block->binary ? 1.0 : (double)counts[i];
         if (block->sublinear && !block->binary) {
             tf = log(tf) + 1.0;
         }
         if (idf != NULL) {
             tf *= idf[cols[i]];
         }
-        cols[unique] = cols[i];
-        values[unique] = tf;
+        values[i] = tf;
         length += block->norm == 2 ? tf * tf : fabs(tf);
-        unique++;
-        i = j;
     }
     double scale = block->weight;
     if (block->norm == 2) {
@@ -264,74 +237,231 @@ static int block_add(Block *block, Columns *columns) {
             out[k] += value * row[k];
         }
     }
-    PyMem_Free(values);
-    return 0;
+    status = 0;
+done:
+    if (cols != local) {
+        PyMem_Free(cols);
+    }
+    return status;
 }
 
 enum { FIRST_CLAUSE = 1, BIGRAMS = 2, EXCLUSIVE = 4, TENSE_MARKS = 8 };
+enum { KIND_W, KIND_P, KIND_C, KIND_F, KINDS };
+enum { IS_PUNCTUATION = 1, IS_PAST_PREFIX = 2 };
 
-/* The tables argument: (w, b, p, pb, c, f, punctuation, past_prefixes). */
+/* The word block's vocabulary by word id: one dict look-up per token, then arrays. */
 typedef struct {
-    PyObject *w, *b, *p, *pb, *c, *f, *punctuation, *past_prefixes;
+    PyObject *ids;          /* dict: word -> id */
+    Py_ssize_t n_ids;
+    Py_ssize_t *columns;    /* n_ids x KINDS: column of w:, p:, c:, f: word, or -1 */
+    unsigned char *marks;   /* n_ids: IS_PUNCTUATION | IS_PAST_PREFIX */
+    Py_ssize_t pair_size;   /* power of two */
+    long long *pair_keys;   /* first id * n_ids + second id, or -1 for an empty slot */
+    Py_ssize_t *pair_columns; /* pair_size x 2: column of b: and pb: pair, or -1 */
 } Tables;
 
-static int tables_read(Tables *t, PyObject *tables) {
-    if (!PyTuple_Check(tables) || PyTuple_GET_SIZE(tables) != 8) {
-        PyErr_SetString(PyExc_TypeError, "tables must be (w, b, p, pb, c, f, punctuation, past_prefixes)");
+static const char *TABLES_NAME = "training._fastscore.Tables";
+
+static void tables_free(Tables *t) {
+    if (t == NULL) {
+        return;
+    }
+    Py_XDECREF(t->ids);
+    PyMem_Free(t->columns);
+    PyMem_Free(t->marks);
+    PyMem_Free(t->pair_keys);
+    PyMem_Free(t->pair_columns);
+    PyMem_Free(t);
+}
+
+static void tables_capsule_free(PyObject *capsule) {
+    tables_free(PyCapsule_GetPointer(capsule, TABLES_NAME));
+}
+
+static size_t pair_slot(long long key, Py_ssize_t size) {
+    return (size_t)((unsigned long long)key * 0x9E3779B97F4A7C15ull >> 17) & (size_t)(size - 1);
+}
+
+static int read_int64s(PyObject *object, Py_ssize_t expected, Py_ssize_t *out, const char *what) {
+    PyObject *sequence = PySequence_Fast(object, what);
+    if (sequence == NULL) {
         return -1;
     }
-    PyObject **items[] = {&t->w, &t->b, &t->p, &t->pb, &t->c, &t->f};
-    for (int i = 0; i < 6; i++) {
-        *items[i] = PyTuple_GET_ITEM(tables, i);
-        if (!PyDict_Check(*items[i])) {
-            PyErr_SetString(PyExc_TypeError, "the first six tables must be dicts");
+    if (PySequence_Fast_GET_SIZE(sequence) != expected) {
+        PyErr_Format(PyExc_ValueError, "%s: expected %zd values", what, expected);
+        Py_DECREF(sequence);
+        return -1;
+    }
+    PyObject **items = PySequence_Fast_ITEMS(sequence);
+    for (Py_ssize_t i = 0; i < expected; i++) {
+        out[i] = PyLong_AsSsize_t(items[i]);
+        if (out[i] == -1 && PyErr_Occurred()) {
+            Py_DECREF(sequence);
             return -1;
         }
     }
-    t->punctuation = PyTuple_GET_ITEM(tables, 6);
-    t->past_prefixes = PyTuple_GET_ITEM(tables, 7);
-    if (!PyAnySet_Check(t->punctuation) || !PyAnySet_Check(t->past_prefixes)) {
-        PyErr_SetString(PyExc_TypeError, "punctuation and past_prefixes must be sets");
-        return -1;
+    Py_DECREF(sequence);
+    return 0;
+}
+
+/* word_tables(ids, columns, marks, pairs) -> capsule
+ *   ids: dict word -> id (0 .. n-1); columns: n*4 ints (w, p, c, f columns or -1);
+ *   marks: n ints (1 punctuation, 2 past prefix); pairs: list of (first id, second id, b, pb). */
+static PyObject *word_tables(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4 || !PyDict_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "word_tables(ids: dict, columns, marks, pairs)");
+        return NULL;
+    }
+    Tables *t = PyMem_Calloc(1, sizeof(Tables));
+    if (t == NULL) {
+        return PyErr_NoMemory();
+    }
+    t->n_ids = PyDict_GET_SIZE(args[0]);
+    t->columns = PyMem_Malloc((size_t)(t->n_ids * KINDS + 1) * sizeof(Py_ssize_t));
+    t->marks = PyMem_Malloc((size_t)t->n_ids + 1);
+    Py_ssize_t *marks = PyMem_Malloc((size_t)(t->n_ids + 1) * sizeof(Py_ssize_t));
+    PyObject *pairs = PySequence_Fast(args[3], "pairs must be a sequence");
+    if (t->columns == NULL || t->marks == NULL || marks == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    if (pairs == NULL || read_int64s(args[1], t->n_ids * KINDS, t->columns, "columns") < 0
+            || read_int64s(args[2], t->n_ids, marks, "marks") < 0) {
+        goto fail;
+    }
+    for (Py_ssize_t i = 0; i < t->n_ids; i++) {
+        t->marks[i] = (unsigned char)marks[i];
+    }
+    Py_ssize_t n_pairs = PySequence_Fast_GET_SIZE(pairs);
+    t->pair_size = 16;
+    while (t->pair_size < 2 * n_pairs) {
+        t->pair_size *= 2;
+    }
+    t->pair_keys = PyMem_Malloc((size_t)t->pair_size * sizeof(long long));
+    t->pair_columns = PyMem_Malloc((size_t)t->pair_size * 2 * sizeof(Py_ssize_t));
+    if (t->pair_keys == NULL || t->pair_columns == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (Py_ssize_t i = 0; i < t->pair_size; i++) {
+        t->pair_keys[i] = -1;
+    }
+    for (Py_ssize_t i = 0; i < n_pairs; i++) {
+        Py_ssize_t pair[4];
+        if (read_int64s(PySequence_Fast_GET_ITEM(pairs, i), 4, pair, "a pair must be (first, second, b, pb)") < 0) {
+            goto fail;
+        }
+        if (pair[0] < 0 || pair[0] >= t->n_ids || pair[1] < 0 || pair[1] >= t->n_ids) {
+            PyErr_SetString(PyExc_ValueError, "pair word id out of range");
+            goto fail;
+        }
+        long long key = (long long)pair[0] * t->n_ids + pair[1];
+        size_t slot = pair_slot(key, t->pair_size);
+        while (t->pair_keys[slot] != -1 && t->pair_keys[slot] != key) {
+            slot = (slot + 1) & (size_t)(t->pair_size - 1);
+        }
+        t->pair_keys[slot] = key;
+        t->pair_columns[2 * slot] = pair[2];
+        t->pair_columns[2 * slot + 1] = pair[3];
+    }
+    Py_INCREF(args[0]);
+    t->ids = args[0];
+    PyMem_Free(marks);
+    Py_DECREF(pairs);
+    PyObject *capsule = PyCapsule_New(t, TABLES_NAME, tables_capsule_free);
+    if (capsule == NULL) {
+        tables_free(t);
+    }
+    return capsule;
+fail:
+    PyMem_Free(marks);
+    Py_XDECREF(pairs);
+    tables_free(t);
+    return NULL;
+}
+
+static int push_column(Columns *out, Py_ssize_t column) {
+    return column >= 0 ? columns_push(out, column) : 0;
+}
+
+/* Columns of one kind (w:, p:, c:, f:) for a run of word ids (-1: not in the vocabulary). */
+static int push_kind(Columns *out, const Tables *t, const Py_ssize_t *ids, Py_ssize_t n, int kind) {
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (ids[i] >= 0 && push_column(out, t->columns[ids[i] * KINDS + kind]) < 0) {
+            return -1;
+        }
     }
     return 0;
 }
 
+/* Columns of the bigrams (b: when which is 0, pb: when 1) of a run of word ids. */
+static int push_pairs(Columns *out, const Tables *t, const Py_ssize_t *ids, Py_ssize_t n, int which) {
+    for (Py_ssize_t i = 0; i + 1 < n; i++) {
+        if (ids[i] < 0 || ids[i + 1] < 0) {
+            continue;
+        }
+        long long key = (long long)ids[i] * t->n_ids + ids[i + 1];
+        size_t slot = pair_slot(key, t->pair_size);
+        while (t->pair_keys[slot] != -1) {
+            if (t->pair_keys[slot] == key) {
+                if (push_column(out, t->pair_columns[2 * slot + which]) < 0) {
+                    return -1;
+                }
+                break;
+            }
+            slot = (slot + 1) & (size_t)(t->pair_size - 1);
+        }
+    }
+    return 0;
+}
+
+/* First index i in a[lo:n] with a[i] >= x (Python's bisect_left). */
+static Py_ssize_t bisect_left(const Py_ssize_t *a, Py_ssize_t n, Py_ssize_t x, Py_ssize_t lo) {
+    Py_ssize_t hi = n;
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < x) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
 /* Columns of one clause's words (punctuation already removed), as _WordColumns.counts. */
-static int clause_columns(Columns *out, const Tables *t, PyObject **words, Py_ssize_t n, int past, int current,
-                          long flags) {
+static int clause_columns(Columns *out, const Tables *t, const Py_ssize_t *ids, Py_ssize_t n, int past,
+                          int current, long flags) {
     int bigrams = (flags & BIGRAMS) != 0;
     if (past && (flags & EXCLUSIVE)) {
-        if (push_words(out, t->p, words, n) < 0 || (bigrams && push_pairs(out, t->pb, words, n) < 0)) {
+        if (push_kind(out, t, ids, n, KIND_P) < 0 || (bigrams && push_pairs(out, t, ids, n, 1) < 0)) {
             return -1;
         }
         return 0;
     }
-    if (push_words(out, t->w, words, n) < 0 || (bigrams && push_pairs(out, t->b, words, n) < 0)) {
+    if (push_kind(out, t, ids, n, KIND_W) < 0 || (bigrams && push_pairs(out, t, ids, n, 0) < 0)) {
         return -1;
     }
     if (!(flags & TENSE_MARKS)) {
         return 0;
     }
     if (past) {
-        return push_words(out, t->p, words, n);
+        return push_kind(out, t, ids, n, KIND_P);
     }
     int after_past_prefix = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
-        if (after_past_prefix) {
-            if (push_lookup(out, t->p, words[i]) < 0) {
-                return -1;
-            }
-        } else if (current) {
-            if (push_lookup(out, t->c, words[i]) < 0) {
-                return -1;
+        if (ids[i] >= 0) {
+            if (after_past_prefix) {
+                if (push_column(out, t->columns[ids[i] * KINDS + KIND_P]) < 0) {
+                    return -1;
+                }
+            } else if (current) {
+                if (push_column(out, t->columns[ids[i] * KINDS + KIND_C]) < 0) {
+                    return -1;
+                }
             }
         }
-        int is_prefix = PySet_Contains(t->past_prefixes, words[i]);
-        if (is_prefix < 0) {
-            return -1;
-        }
-        after_past_prefix = is_prefix;
+        after_past_prefix = ids[i] >= 0 && (t->marks[ids[i]] & IS_PAST_PREFIX);
     }
     return 0;
 }
@@ -354,17 +484,17 @@ static int word_columns(Columns *out, PyObject *text, PyObject *tokens, PyObject
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     int status = -1;
-    Py_ssize_t *spaces = NULL, *starts = NULL;
-    PyObject **words = NULL;
     Py_ssize_t n_spaces = 0;
-
-    spaces = PyMem_Malloc((size_t)(text_length + 1) * sizeof(Py_ssize_t));
-    starts = PyMem_Malloc((size_t)(n_tokens + 1) * sizeof(Py_ssize_t));
-    words = PyMem_Malloc((size_t)(n_tokens + 1) * sizeof(PyObject *));
-    if (spaces == NULL || starts == NULL || words == NULL) {
+    /* spaces, then token starts, then token ids, then one clause's word ids. */
+    Py_ssize_t *memory = PyMem_Malloc((size_t)(text_length + 3 * n_tokens + 3) * sizeof(Py_ssize_t));
+    if (memory == NULL) {
         PyErr_NoMemory();
-        goto done;
+        return -1;
     }
+    Py_ssize_t *spaces = memory;
+    Py_ssize_t *starts = spaces + text_length + 1;
+    Py_ssize_t *token_ids = starts + n_tokens + 1;
+    Py_ssize_t *words = token_ids + n_tokens + 1;
     for (Py_ssize_t i = 0; i < text_length; i++) {
         if (PyUnicode_READ(kind, data, i) == ' ') {
             spaces[n_spaces++] = i;
@@ -383,6 +513,23 @@ static int word_columns(Columns *out, PyObject *text, PyObject *tokens, PyObject
     if (starts[n_tokens] != text_length - n_spaces) {
         status = 0;
         goto done;
+    }
+    for (Py_ssize_t i = 0; i < n_tokens; i++) {
+        PyObject *id = PyDict_GetItemWithError(t->ids, PyList_GET_ITEM(tokens, i));
+        if (id == NULL) {
+            if (PyErr_Occurred()) {
+                goto done;
+            }
+            token_ids[i] = -1;
+        } else {
+            token_ids[i] = PyLong_AsSsize_t(id);
+            if (token_ids[i] < 0 || token_ids[i] >= t->n_ids) {
+                if (!PyErr_Occurred()) {
+                    PyErr_SetString(PyExc_ValueError, "word id out of range");
+                }
+                goto done;
+            }
+        }
     }
     int first = (flags & FIRST_CLAUSE) != 0;
     Py_ssize_t n_spans = PySequence_Fast_GET_SIZE(spans);
@@ -409,18 +556,13 @@ static int word_columns(Columns *out, PyObject *text, PyObject *tokens, PyObject
         }
         Py_ssize_t n_words = 0;
         for (Py_ssize_t i = low; i < high; i++) {
-            PyObject *token = PyList_GET_ITEM(tokens, i);
-            int punctuation = PySet_Contains(t->punctuation, token);
-            if (punctuation < 0) {
-                goto done;
-            }
-            if (!punctuation) {
-                words[n_words++] = token;
+            if (token_ids[i] < 0 || !(t->marks[token_ids[i]] & IS_PUNCTUATION)) {
+                words[n_words++] = token_ids[i];
             }
         }
         if (first) {
             /* The first clause is the first span, even when it has no words. */
-            if (push_words(out, t->f, words, n_words) < 0) {
+            if (push_kind(out, t, words, n_words, KIND_F) < 0) {
                 goto done;
             }
             first = 0;
@@ -434,9 +576,7 @@ static int word_columns(Columns *out, PyObject *text, PyObject *tokens, PyObject
     }
     status = 1;
 done:
-    PyMem_Free(spaces);
-    PyMem_Free(starts);
-    PyMem_Free(words);
+    PyMem_Free(memory);
     return status;
 }
 
@@ -450,12 +590,13 @@ static PyObject *word_scores(PyObject *module, PyObject *const *args, Py_ssize_t
         PyErr_SetString(PyExc_TypeError, "text must be a str and tokens a list of str");
         return NULL;
     }
-    long flags = PyLong_AsLong(args[4]);
-    if (flags == -1 && PyErr_Occurred()) {
+    if (!PyCapsule_IsValid(args[3], TABLES_NAME)) {
+        PyErr_SetString(PyExc_TypeError, "tables must come from word_tables()");
         return NULL;
     }
-    Tables tables;
-    if (tables_read(&tables, args[3]) < 0) {
+    Tables *tables = PyCapsule_GetPointer(args[3], TABLES_NAME);
+    long flags = PyLong_AsLong(args[4]);
+    if (flags == -1 && PyErr_Occurred()) {
         return NULL;
     }
     PyObject *span_sequence = PySequence_Fast(spans, "spans must be a sequence");
@@ -469,7 +610,7 @@ static PyObject *word_scores(PyObject *module, PyObject *const *args, Py_ssize_t
     }
     Columns columns;
     columns_init(&columns);
-    int status = word_columns(&columns, text, tokens, span_sequence, &tables, flags);
+    int status = word_columns(&columns, text, tokens, span_sequence, tables, flags);
     if (status == 1 && block_add(&block, &columns) < 0) {
         status = -1;
     }
@@ -524,6 +665,8 @@ static PyObject *column_scores(PyObject *module, PyObject *const *args, Py_ssize
 static PyMethodDef methods[] = {
     {"word_scores", (PyCFunction)(void (*)(void))word_scores, METH_FASTCALL,
      "Add the word block's scores of one normalised text to out; False when the tokens do not add up."},
+    {"word_tables", (PyCFunction)(void (*)(void))word_tables, METH_FASTCALL,
+     "Compile the word block's vocabulary by word id (a capsule for word_scores)."},
     {"column_scores", (PyCFunction)(void (*)(void))column_scores, METH_FASTCALL,
      "Add the scores of one block's counted columns (with repeats) to out."},
     {NULL, NULL, 0, NULL},

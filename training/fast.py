@@ -59,15 +59,38 @@ class _WordColumns:
             elif kind in kinds:
                 kinds[kind][value] = column
         self.w, self.b, self.p, self.pb, self.c, self.f = (kinds[k].get for k in ("w", "b", "p", "pb", "c", "f"))
-        # For the compiled loops: the same tables, bigrams as word -> word -> column.
-        nested = {kind: {} for kind in ("b", "pb")}
-        for kind in nested:
-            for (first, second), column in kinds[kind].items():
-                nested[kind].setdefault(first, {})[second] = column
-        self.tables = (kinds["w"], nested["b"], kinds["p"], nested["pb"], kinds["c"], kinds["f"],
-                       frozenset(PUNCTUATION), frozenset(PAST_PREFIXES))
+        self.tables = self._compiled_tables(kinds) if _fastscore is not None else None
         self.flags = ((1 if self.first_clause else 0) | (2 if self.bigrams else 0)
                       | (4 if self.exclusive else 0) | (8 if self.tense_marks else 0))
+
+    @staticmethod
+    def _compiled_tables(kinds: dict[str, dict]):
+        """The vocabulary by word id for the compiled loops: per word its w:, p:, c:, f: columns and
+        whether it is punctuation or a past prefix; per pair of word ids its b: and pb: columns."""
+        ids: dict[str, int] = {}
+        for kind in ("w", "p", "c", "f"):
+            for word in kinds[kind]:
+                ids.setdefault(word, len(ids))
+        for kind in ("b", "pb"):
+            for first, second in kinds[kind]:
+                ids.setdefault(first, len(ids))
+                ids.setdefault(second, len(ids))
+        for word in (*PUNCTUATION, *PAST_PREFIXES):
+            ids.setdefault(word, len(ids))
+        columns = [-1] * (4 * len(ids))
+        for slot, kind in enumerate(("w", "p", "c", "f")):
+            for word, column in kinds[kind].items():
+                columns[4 * ids[word] + slot] = column
+        marks = [0] * len(ids)
+        for word in PUNCTUATION:
+            marks[ids[word]] |= 1
+        for word in PAST_PREFIXES:
+            marks[ids[word]] |= 2
+        pairs: dict[tuple[int, int], list[int]] = {}
+        for slot, kind in enumerate(("b", "pb")):
+            for (first, second), column in kinds[kind].items():
+                pairs.setdefault((ids[first], ids[second]), [-1, -1])[slot] = column
+        return _fastscore.word_tables(ids, columns, marks, [(*key, *value) for key, value in pairs.items()])
 
     @staticmethod
     def applies_to(analyzer) -> bool:
