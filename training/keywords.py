@@ -58,7 +58,9 @@ PAST_CLAUSE_RE = _compile(
     r"\bex-?|\bformer\b|previously|〜\d{4}|-\d{4}年?$|まで")
 CURRENT_CLAUSE_RE = _compile(r"現在|現職|現任|現在は|いまは|今は|currently|\bnow\b|就任|より現職")
 # Boundaries between clauses; the clause before "を経て" etc. is a past one.
-CLAUSE_SPLIT_RE = re.compile(r"[。!?;|/]|\. |を経て|経て|後、|後,|のち、|を歴任し|歴任後|[、,](?=現在)")
+# Every branch starts with a plain character, so that the engine can skip ahead by first character
+# (a branch that starts with a character class stops it: 5x slower).
+CLAUSE_SPLIT_RE = re.compile(r"。|!|\?|;|\||/|\. |を経て|経て|後、|後,|のち、|を歴任し|歴任後|、(?=現在)|,(?=現在)")
 PAST_BOUNDARIES = {"を経て", "経て", "後、", "後,", "のち、", "を歴任し", "歴任後"}
 
 
@@ -95,6 +97,12 @@ def keyword_roles(text: str) -> list[str]:
     return [role for role, pattern in ROLE_PATTERNS.items() if role != "none" and pattern.search(text)]
 
 
+# The last character of every PAST_PREFIX_RE match: a cheap test before the regex, per keyword.
+_PAST_PREFIX_ENDS = frozenset("元前職旧x-r \n")
+_CUE_NAMES = {role: {tense: f"kw:{role}:{tense or 'plain'}" for tense in ("", "past", "current", "first")}
+              for role in ROLE_PATTERNS}
+
+
 def keyword_matches(text: str, first_clause: bool = False) -> list[tuple[str, str]]:
     """(cue feature, matched words) for every keyword in the normalised text.
 
@@ -104,8 +112,11 @@ def keyword_matches(text: str, first_clause: bool = False) -> list[tuple[str, st
     """
     spans = clause_spans(text)
     starts = [start for start, _, _ in spans]
+    first_end = spans[0][1] if spans else -1
     matches = []
+    append = matches.append
     for role, pattern in ROLE_PATTERNS.items():
+        names = _CUE_NAMES[role]
         for match in pattern.finditer(text):
             at = match.start()
             index = bisect_right(starts, at) - 1
@@ -113,11 +124,13 @@ def keyword_matches(text: str, first_clause: bool = False) -> list[tuple[str, st
                 clause_start, _, tense = spans[index]
             else:
                 clause_start, tense = at, ""
-            if tense != "past" and PAST_PREFIX_RE.search(text[max(clause_start, at - 8):at]):
+            if (tense != "past" and at > clause_start and text[at - 1] in _PAST_PREFIX_ENDS
+                    and PAST_PREFIX_RE.search(text[max(clause_start, at - 8):at])):
                 tense = "past"
-            matches.append((f"kw:{role}:{tense or 'plain'}", match.group()))
-            if first_clause and index == 0 and at < spans[0][1]:
-                matches.append((f"kw:{role}:first", match.group()))
+            words = match.group()
+            append((names[tense], words))
+            if first_clause and index == 0 and at < first_end:
+                append((names["first"], words))
     return matches
 
 
