@@ -133,7 +133,7 @@ def test_compiled_scores_equal_the_python_path_on_the_corpus(default_model):
     corpus = [json.loads(line)["text"] for path in default_data_files()
               for line in path.read_text(encoding="utf-8").splitlines()[::10]]
     for text in [normalize_text(t) for t in WORD_EDGE_CASES + TEXTS + corpus]:
-        difference = np.abs(scorer.probabilities_compiled(text) - _python_probabilities(scorer, text)).max()
+        difference = np.abs(np.array(scorer.probability_row(text)) - _python_probabilities(scorer, text)[0]).max()
         assert difference < 1e-12, text
 
 
@@ -143,13 +143,13 @@ def test_compiled_scores_fall_back_when_mecab_changes_the_text(default_model, mo
 
     scorer = CompiledScorer(default_model.pipeline_)
     text = "株式会社abc 代表取締役。元新聞記者"
-    before = scorer.probabilities_compiled(text)
+    before = np.array(scorer.probability_row(text))
     tokenizer = scorer.blocks[0].words.tokenizer
     real_tokenize = tokenizer.tokenize
     monkeypatch.setattr(tokenizer, "tokenize", lambda t: [w for w in real_tokenize(t) if w != "元"])
-    after = scorer.probabilities_compiled(text)
+    after = np.array(scorer.probability_row(text))
     # The analyzer finds each token by search; the compiled path must then give what it gives.
-    assert np.abs(after - _python_probabilities(scorer, text)).max() < 1e-12
+    assert np.abs(after - _python_probabilities(scorer, text)[0]).max() < 1e-12
     assert np.abs(after - before).max() > 1e-6
 
 

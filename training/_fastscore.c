@@ -14,10 +14,11 @@
  *   column_scores(columns, block, out)
  *       any block whose columns (with repeats) the caller already has.
  *
- * `block` is (idf or None, coef, sublinear, binary, norm, weight): the
- * TfidfVectorizer's arithmetic (tf, sublinear tf, idf, l1/l2 norm), the
- * FeatureUnion weight, then the product with the block's rows of the
- * coefficient matrix (n_block_features x n_outputs, C order, float64).
+ * `block` is (rows, sublinear, binary, norm, weight): the TfidfVectorizer's
+ * arithmetic (tf, sublinear tf, idf, l1/l2 norm), the FeatureUnion weight,
+ * then the product with the coefficients. `rows` holds one row per feature
+ * of the block (C order, float64): its idf (1.0 when the block has none),
+ * then its coefficient for each output.
  *
  * The Python path stays the reference: tests compare this one with it and with
  * scikit-learn's predict_proba (to 1e-9).
@@ -65,24 +66,19 @@ static int columns_push(Columns *c, Py_ssize_t value) {
 }
 
 typedef struct {
-    Py_buffer idf;
-    Py_buffer coef;
+    Py_buffer rows;
     Py_buffer out;
-    int has_idf;
     int sublinear;
     int binary;
     int norm; /* 0 none, 1 l1, 2 l2 */
     double weight;
-    Py_ssize_t rows;
-    Py_ssize_t outputs;
+    Py_ssize_t n_rows;
+    Py_ssize_t width; /* 1 + outputs */
 } Block;
 
 static void block_release(Block *block) {
-    if (block->has_idf) {
-        PyBuffer_Release(&block->idf);
-    }
-    if (block->coef.obj != NULL) {
-        PyBuffer_Release(&block->coef);
+    if (block->rows.obj != NULL) {
+        PyBuffer_Release(&block->rows);
     }
     if (block->out.obj != NULL) {
         PyBuffer_Release(&block->out);
@@ -93,37 +89,26 @@ static int is_float64(const Py_buffer *view) {
     return view->itemsize == (Py_ssize_t)sizeof(double) && view->format != NULL && strcmp(view->format, "d") == 0;
 }
 
-/* Read (idf or None, coef, sublinear, binary, norm, weight) and the output array. */
+/* Read (rows, sublinear, binary, norm, weight) and the output array. */
 static int block_open(Block *block, PyObject *spec, PyObject *out) {
     memset(block, 0, sizeof(*block));
-    if (!PyTuple_Check(spec) || PyTuple_GET_SIZE(spec) != 6) {
-        PyErr_SetString(PyExc_TypeError, "block must be (idf, coef, sublinear, binary, norm, weight)");
+    if (!PyTuple_Check(spec) || PyTuple_GET_SIZE(spec) != 5) {
+        PyErr_SetString(PyExc_TypeError, "block must be (rows, sublinear, binary, norm, weight)");
         return -1;
     }
-    PyObject *idf = PyTuple_GET_ITEM(spec, 0);
-    if (PyObject_GetBuffer(PyTuple_GET_ITEM(spec, 1), &block->coef, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
+    if (PyObject_GetBuffer(PyTuple_GET_ITEM(spec, 0), &block->rows, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
         return -1;
     }
-    if (block->coef.ndim != 2 || !is_float64(&block->coef)) {
-        PyErr_SetString(PyExc_TypeError, "coef must be a 2-d C-contiguous float64 array");
+    if (block->rows.ndim != 2 || !is_float64(&block->rows) || block->rows.shape[1] < 2) {
+        PyErr_SetString(PyExc_TypeError, "rows must be a 2-d C-contiguous float64 array: idf, then coefficients");
         goto fail;
     }
-    block->rows = block->coef.shape[0];
-    block->outputs = block->coef.shape[1];
-    if (idf != Py_None) {
-        if (PyObject_GetBuffer(idf, &block->idf, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
-            goto fail;
-        }
-        block->has_idf = 1;
-        if (block->idf.ndim != 1 || !is_float64(&block->idf) || block->idf.shape[0] != block->rows) {
-            PyErr_SetString(PyExc_TypeError, "idf must be a float64 array with one value per coef row");
-            goto fail;
-        }
-    }
-    block->sublinear = PyObject_IsTrue(PyTuple_GET_ITEM(spec, 2));
-    block->binary = PyObject_IsTrue(PyTuple_GET_ITEM(spec, 3));
-    long norm = PyLong_AsLong(PyTuple_GET_ITEM(spec, 4));
-    block->weight = PyFloat_AsDouble(PyTuple_GET_ITEM(spec, 5));
+    block->n_rows = block->rows.shape[0];
+    block->width = block->rows.shape[1];
+    block->sublinear = PyObject_IsTrue(PyTuple_GET_ITEM(spec, 1));
+    block->binary = PyObject_IsTrue(PyTuple_GET_ITEM(spec, 2));
+    long norm = PyLong_AsLong(PyTuple_GET_ITEM(spec, 3));
+    block->weight = PyFloat_AsDouble(PyTuple_GET_ITEM(spec, 4));
     if (block->sublinear < 0 || block->binary < 0 || PyErr_Occurred()) {
         goto fail;
     }
@@ -135,7 +120,7 @@ static int block_open(Block *block, PyObject *spec, PyObject *out) {
     if (PyObject_GetBuffer(out, &block->out, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0) {
         goto fail;
     }
-    if (block->out.ndim != 1 || !is_float64(&block->out) || block->out.shape[0] != block->outputs) {
+    if (block->out.ndim != 1 || !is_float64(&block->out) || block->out.shape[0] != block->width - 1) {
         PyErr_SetString(PyExc_TypeError, "out must be a writable float64 array with one value per output");
         goto fail;
     }
@@ -189,8 +174,8 @@ static int block_add(Block *block, Columns *columns) {
         return 0;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
-        if (columns->data[i] < 0 || columns->data[i] >= block->rows) {
-            PyErr_Format(PyExc_IndexError, "column %zd outside the block's %zd rows", columns->data[i], block->rows);
+        if (columns->data[i] < 0 || columns->data[i] >= block->n_rows) {
+            PyErr_Format(PyExc_IndexError, "column %zd outside the block's %zd rows", columns->data[i], block->n_rows);
             return -1;
         }
     }
@@ -207,16 +192,17 @@ static int block_add(Block *block, Columns *columns) {
     if (unique < 0) {
         goto done;
     }
-    const double *idf = block->has_idf ? (const double *)block->idf.buf : NULL;
+    /* One row per column: its idf (1.0 without idf weighting), then its coefficients, so that
+     * a column costs one cache line (64 bytes for six roles and in-scope) instead of two. */
+    const double *rows = (const double *)block->rows.buf;
+    Py_ssize_t width = block->width;
     double length = 0.0;
     for (Py_ssize_t i = 0; i < unique; i++) {
         double tf = block->binary ? 1.0 : (double)counts[i];
         if (block->sublinear && !block->binary) {
             tf = log(tf) + 1.0;
         }
-        if (idf != NULL) {
-            tf *= idf[cols[i]];
-        }
+        tf *= rows[cols[i] * width];
         values[i] = tf;
         length += block->norm == 2 ? tf * tf : fabs(tf);
     }
@@ -227,13 +213,11 @@ static int block_add(Block *block, Columns *columns) {
     if (block->norm != 0 && length != 0.0) {
         scale = scale / length;
     }
-    const double *coef = (const double *)block->coef.buf;
     double *out = (double *)block->out.buf;
-    Py_ssize_t outputs = block->outputs;
     for (Py_ssize_t i = 0; i < unique; i++) {
         double value = scale != 1.0 ? values[i] * scale : values[i];
-        const double *row = coef + cols[i] * outputs;
-        for (Py_ssize_t k = 0; k < outputs; k++) {
+        const double *row = rows + cols[i] * width + 1;
+        for (Py_ssize_t k = 0; k < width - 1; k++) {
             out[k] += value * row[k];
         }
     }

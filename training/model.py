@@ -75,7 +75,8 @@ NOT_WITH_EMPLOYEE = tuple(ROLE_IDS.index(r) for r in ("executive", "manager", "c
 
 def decide(probabilities: np.ndarray, thresholds: Sequence[float],
            abstain_threshold: float) -> list[tuple[tuple[str, ...], str | None, float]]:
-    """Turn model outputs (n, 7: six roles, then in scope) into (roles, primary, confidence) per row.
+    """Turn model outputs (n, 7: six roles, then in scope; an array or lists of floats) into
+    (roles, primary, confidence) per row.
 
     A bio whose in-scope probability is below ``abstain_threshold`` is out of
     scope. Otherwise its roles are those at or over their own threshold (at
@@ -90,7 +91,8 @@ def decide(probabilities: np.ndarray, thresholds: Sequence[float],
     thresholds = [float(t) for t in thresholds]
     roles_count = len(ROLE_IDS)
     # Plain floats: numpy scalars are slow one at a time, and this runs per request.
-    for row in np.asarray(probabilities).tolist():
+    rows = probabilities if isinstance(probabilities, list) else np.asarray(probabilities).tolist()
+    for row in rows:
         if row[IN_SCOPE] < abstain_threshold:
             decisions.append(((), None, 1.0 - row[IN_SCOPE]))
             continue
@@ -184,7 +186,7 @@ class RoleClassifier(BaseEstimator):
         if scorer.compiled and not explain:
             # Compiled loops: each bio's columns go straight into its scores, no feature matrix.
             rows = None
-            probabilities = np.vstack([scorer.probabilities_compiled(text) for text in normalized])
+            probabilities = [scorer.probability_row(text) for text in normalized]
         elif len(texts) >= BATCH_VECTORISE_FROM:
             # Several bios: one sparse matrix for the batch beats row-by-row arithmetic.
             matrix = scorer.matrix(normalized)
@@ -195,9 +197,11 @@ class RoleClassifier(BaseEstimator):
         else:
             rows = [scorer.features(normalized[0])]
             probabilities = scorer.probabilities(rows[0])
+        if not isinstance(probabilities, list):
+            probabilities = probabilities.tolist()
         decisions = decide(probabilities, self.thresholds_, self.abstain_threshold_)
         predictions = []
-        for i, (row, (roles, primary, confidence)) in enumerate(zip(probabilities.tolist(), decisions)):
+        for i, (row, (roles, primary, confidence)) in enumerate(zip(probabilities, decisions)):
             explanation = self._explain(normalized[i], rows[i], primary, top_features) if explain else ()
             predictions.append(Prediction(primary=primary, roles=roles, probabilities=dict(zip(ROLE_IDS, row)),
                                           confidence=confidence, in_scope=row[IN_SCOPE],

@@ -24,6 +24,9 @@ INVISIBLE_RE = re.compile(
     "\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
     "\U000e0020-\U000e007f\U000f0000-\U000ffffd\U00100000-\U0010fffd"
     "]")
+# One scan for both: an emoji run, else an invisible character, becomes a space (a character in
+# both sets is taken by the emoji run, as when the two replacements ran one after the other).
+EMOJI_OR_INVISIBLE_RE = re.compile(f"{EMOJI_RE.pattern}|{INVISIBLE_RE.pattern}")
 SPACE_RE = re.compile(r"[ \t\u3000]+")
 LINE_BREAK_RE = re.compile(r"\s*(?:\r\n|\r|\n|\u2028|\u2029)+\s*")
 SENTENCE_END = "。.!?！？"
@@ -48,8 +51,7 @@ def normalize_text(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
     if "@" in text:
         text = EMAIL_RE.sub(" EMAIL ", text)
         text = HANDLE_RE.sub(" @USER ", text)
-    text = EMOJI_RE.sub(" ", text)
-    text = INVISIBLE_RE.sub(" ", text)
+    text = EMOJI_OR_INVISIBLE_RE.sub(" ", text)
     if "\n" in text or "\r" in text or "\u2028" in text or "\u2029" in text:
         lines = [line.strip() for line in LINE_BREAK_RE.split(text)]
         text = "".join(
