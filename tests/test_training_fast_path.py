@@ -132,7 +132,9 @@ def test_compiled_scores_equal_the_python_path_on_the_corpus(default_model):
     assert scorer.compiled
     corpus = [json.loads(line)["text"] for path in default_data_files()
               for line in path.read_text(encoding="utf-8").splitlines()[::10]]
-    for text in [normalize_text(t) for t in WORD_EDGE_CASES + TEXTS + corpus]:
+    # One bio of thousands of words: past every fixed-size buffer of the compiled loops.
+    longest = "。".join(corpus[:400])
+    for text in [normalize_text(t) for t in WORD_EDGE_CASES + TEXTS + corpus + [longest]]:
         difference = np.abs(np.array(scorer.probability_row(text)) - _python_probabilities(scorer, text)[0]).max()
         assert difference < 1e-12, text
 

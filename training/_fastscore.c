@@ -179,15 +179,17 @@ static int block_add(Block *block, Columns *columns) {
             return -1;
         }
     }
-    Py_ssize_t local[3 * 512];
-    Py_ssize_t *cols = n <= 512 ? local : PyMem_Malloc((size_t)n * 3 * sizeof(Py_ssize_t));
-    if (cols == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    Py_ssize_t *counts = cols + n;
-    double *values = (double *)(cols + 2 * n);
+    Py_ssize_t cols_local[512], counts_local[512];
+    double values_local[512];
+    int local = n <= 512;
+    Py_ssize_t *cols = local ? cols_local : PyMem_Malloc((size_t)n * sizeof(Py_ssize_t));
+    Py_ssize_t *counts = local ? counts_local : PyMem_Malloc((size_t)n * sizeof(Py_ssize_t));
+    double *values = local ? values_local : PyMem_Malloc((size_t)n * sizeof(double));
     int status = -1;
+    if (cols == NULL || counts == NULL || values == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
     Py_ssize_t unique = count_columns(columns, cols, counts);
     if (unique < 0) {
         goto done;
@@ -223,8 +225,10 @@ static int block_add(Block *block, Columns *columns) {
     }
     status = 0;
 done:
-    if (cols != local) {
+    if (!local) {
         PyMem_Free(cols);
+        PyMem_Free(counts);
+        PyMem_Free(values);
     }
     return status;
 }
