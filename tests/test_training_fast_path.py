@@ -194,3 +194,13 @@ def test_compiled_loops_reject_bad_arguments_with_errors(default_model):
     with pytest.raises(ValueError):
         fastscore.word_tables({"a": 0}, [-1] * 3, [0], [])
     assert not out.any()
+
+
+def test_compiled_probabilities_stay_finite_for_extreme_scores(default_model, monkeypatch):
+    _compiled_or_skip()
+    from training.fast import CompiledScorer
+
+    scorer = CompiledScorer(default_model.pipeline_)
+    monkeypatch.setattr(scorer, "intercept", np.array([-1e4, 1e4, 0, 0, 0, 0, 0], dtype=np.float64))
+    row = scorer.probability_row("株式会社abc 代表取締役")
+    assert row[0] == pytest.approx(0.0, abs=1e-300) and row[1] == 1.0

@@ -304,7 +304,8 @@ class CompiledScorer:
                 lookup = block.vocabulary.get
                 _fastscore.column_scores([c for c in map(lookup, block.analyzer(text)) if c is not None],
                                          block.spec, scores)
-        return [1.0 / (1.0 + exp(-score)) for score in scores.tolist()]
+        # exp's argument capped: math.exp raises where numpy's gives inf (and 1 / (1 + inf) = 0).
+        return [1.0 / (1.0 + exp(min(-score, 700.0))) for score in scores.tolist()]
 
     def probabilities_of_matrix(self, features: csr_matrix) -> np.ndarray:
         """Per-role probabilities for a feature matrix (from :meth:`matrix` or the pipeline's vectoriser)."""
