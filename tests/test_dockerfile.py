@@ -106,5 +106,7 @@ def test_the_image_command_serves_and_its_healthcheck_passes_then_fails_when_sto
 def test_the_image_builds_the_compiled_loops_and_keeps_host_builds_out():
     [run] = [args for args in arguments("RUN") if "pip install" in args]
     assert "gcc" in run and run.index("gcc") < run.index("pip install")
+    # Purged in the same layer, or the image keeps the compiler.
+    assert "purge" in run and run.index("purge") > run.index("pip install")
     assert 'import training._fastscore' in run
     assert dockerignored("training/_fastscore.cpython-311-x86_64-linux-gnu.so")

@@ -69,6 +69,8 @@ def _analyzer_counts(vectorizer, text):
 WORD_EDGE_CASES = [
     "元CTO。現在は 前 編集長 ex google", "a  b c", " 。。 ", "元 元 元", "現在は元記者、前職は銀行員",
     "2010年 日経新聞社 入社。記者を経て、2020年より編集長。著書『仕事の本』", "",
+    # A first clause of punctuation only: it is still the first clause (no first-clause words).
+    "「」。代表取締役", "。。元cto",
 ]
 
 
@@ -204,3 +206,29 @@ def test_compiled_probabilities_stay_finite_for_extreme_scores(default_model, mo
     monkeypatch.setattr(scorer, "intercept", np.array([-1e4, 1e4, 0, 0, 0, 0, 0], dtype=np.float64))
     row = scorer.probability_row("株式会社abc 代表取締役")
     assert row[0] == pytest.approx(0.0, abs=1e-300) and row[1] == 1.0
+
+
+def test_a_module_built_from_another_source_is_not_used(monkeypatch):
+    fastscore = _compiled_or_skip()
+    from training import fast
+
+    monkeypatch.setattr(fastscore, "SOURCE_SHA256", "0" * 64)
+    with pytest.warns(RuntimeWarning, match="built from another version"):
+        assert fast._compiled_module() is None
+    monkeypatch.undo()
+    assert fast._compiled_module() is fastscore
+
+
+def test_compiled_loops_take_exact_strings_only(default_model):
+    fastscore = _compiled_or_skip()
+
+    class Sneaky(str):
+        def __eq__(self, other):
+            return str.__eq__(self, other)
+
+        __hash__ = str.__hash__
+
+    words = default_model._scorer().blocks[0]
+    out = np.zeros(default_model._scorer().coef.shape[1])
+    with pytest.raises(TypeError):
+        fastscore.word_scores("ab", [Sneaky("a"), "b"], ((0, 2, ""),), words.words.tables, 0, words.spec, out)

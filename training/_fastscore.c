@@ -1,8 +1,9 @@
 /*
  * Compiled inner loops of the fast scoring path (training/fast.py).
  *
- * Two functions, both adding one feature block's share of the linear scores
- * into `out` (the caller adds the intercepts and the sigmoid):
+ * Two scoring functions, both adding one feature block's share of the linear
+ * scores into `out` (the caller adds the intercepts and the sigmoid), and the
+ * table builder the first one needs:
  *
  *   word_scores(text, tokens, spans, tables, flags, block, out)
  *       the word block of BioAnalyzer (its vocabulary compiled once by
@@ -51,7 +52,7 @@ static void columns_free(Columns *c) {
 static int columns_push(Columns *c, Py_ssize_t value) {
     if (c->len == c->cap) {
         Py_ssize_t cap = c->cap * 2;
-        Py_ssize_t *data = PyMem_Malloc((size_t)cap * sizeof(Py_ssize_t));
+        Py_ssize_t *data = PyMem_New(Py_ssize_t, cap);
         if (data == NULL) {
             PyErr_NoMemory();
             return -1;
@@ -105,11 +106,11 @@ static int block_open(Block *block, PyObject *spec, PyObject *out) {
     }
     block->n_rows = block->rows.shape[0];
     block->width = block->rows.shape[1];
-    block->sublinear = PyObject_IsTrue(PyTuple_GET_ITEM(spec, 1));
-    block->binary = PyObject_IsTrue(PyTuple_GET_ITEM(spec, 2));
-    long norm = PyLong_AsLong(PyTuple_GET_ITEM(spec, 3));
-    block->weight = PyFloat_AsDouble(PyTuple_GET_ITEM(spec, 4));
-    if (block->sublinear < 0 || block->binary < 0 || PyErr_Occurred()) {
+    long norm = 0;
+    if ((block->sublinear = PyObject_IsTrue(PyTuple_GET_ITEM(spec, 1))) < 0
+            || (block->binary = PyObject_IsTrue(PyTuple_GET_ITEM(spec, 2))) < 0
+            || ((norm = PyLong_AsLong(PyTuple_GET_ITEM(spec, 3))) == -1 && PyErr_Occurred())
+            || ((block->weight = PyFloat_AsDouble(PyTuple_GET_ITEM(spec, 4))) == -1.0 && PyErr_Occurred())) {
         goto fail;
     }
     if (norm < 0 || norm > 2) {
@@ -138,7 +139,7 @@ static Py_ssize_t count_columns(const Columns *columns, Py_ssize_t *cols, Py_ssi
     while (size < 2 * columns->len) {
         size *= 2;
     }
-    Py_ssize_t *slots = size <= 2048 ? slots_local : PyMem_Malloc((size_t)size * sizeof(Py_ssize_t));
+    Py_ssize_t *slots = size <= 2048 ? slots_local : PyMem_New(Py_ssize_t, size);
     if (slots == NULL) {
         PyErr_NoMemory();
         return -1;
@@ -182,9 +183,9 @@ static int block_add(Block *block, Columns *columns) {
     Py_ssize_t cols_local[512], counts_local[512];
     double values_local[512];
     int local = n <= 512;
-    Py_ssize_t *cols = local ? cols_local : PyMem_Malloc((size_t)n * sizeof(Py_ssize_t));
-    Py_ssize_t *counts = local ? counts_local : PyMem_Malloc((size_t)n * sizeof(Py_ssize_t));
-    double *values = local ? values_local : PyMem_Malloc((size_t)n * sizeof(double));
+    Py_ssize_t *cols = local ? cols_local : PyMem_New(Py_ssize_t, n);
+    Py_ssize_t *counts = local ? counts_local : PyMem_New(Py_ssize_t, n);
+    double *values = local ? values_local : PyMem_New(double, n);
     int status = -1;
     if (cols == NULL || counts == NULL || values == NULL) {
         PyErr_NoMemory();
@@ -270,7 +271,7 @@ static size_t pair_slot(long long key, Py_ssize_t size) {
     return (size_t)((unsigned long long)key * 0x9E3779B97F4A7C15ull >> 17) & (size_t)(size - 1);
 }
 
-static int read_int64s(PyObject *object, Py_ssize_t expected, Py_ssize_t *out, const char *what) {
+static int read_sizes(PyObject *object, Py_ssize_t expected, Py_ssize_t *out, const char *what) {
     PyObject *sequence = PySequence_Fast(object, what);
     if (sequence == NULL) {
         return -1;
@@ -282,7 +283,7 @@ static int read_int64s(PyObject *object, Py_ssize_t expected, Py_ssize_t *out, c
     }
     PyObject **items = PySequence_Fast_ITEMS(sequence);
     for (Py_ssize_t i = 0; i < expected; i++) {
-        out[i] = PyLong_AsSsize_t(items[i]);
+        out[i] = PyNumber_AsSsize_t(items[i], PyExc_OverflowError);
         if (out[i] == -1 && PyErr_Occurred()) {
             Py_DECREF(sequence);
             return -1;
@@ -305,16 +306,16 @@ static PyObject *word_tables(PyObject *module, PyObject *const *args, Py_ssize_t
         return PyErr_NoMemory();
     }
     t->n_ids = PyDict_GET_SIZE(args[0]);
-    t->columns = PyMem_Malloc((size_t)(t->n_ids * KINDS + 1) * sizeof(Py_ssize_t));
-    t->marks = PyMem_Malloc((size_t)t->n_ids + 1);
-    Py_ssize_t *marks = PyMem_Malloc((size_t)(t->n_ids + 1) * sizeof(Py_ssize_t));
+    t->columns = PyMem_New(Py_ssize_t, t->n_ids * KINDS + 1);
+    t->marks = PyMem_New(unsigned char, t->n_ids + 1);
+    Py_ssize_t *marks = PyMem_New(Py_ssize_t, t->n_ids + 1);
     PyObject *pairs = PySequence_Fast(args[3], "pairs must be a sequence");
     if (t->columns == NULL || t->marks == NULL || marks == NULL) {
         PyErr_NoMemory();
         goto fail;
     }
-    if (pairs == NULL || read_int64s(args[1], t->n_ids * KINDS, t->columns, "columns") < 0
-            || read_int64s(args[2], t->n_ids, marks, "marks") < 0) {
+    if (pairs == NULL || read_sizes(args[1], t->n_ids * KINDS, t->columns, "columns") < 0
+            || read_sizes(args[2], t->n_ids, marks, "marks") < 0) {
         goto fail;
     }
     for (Py_ssize_t i = 0; i < t->n_ids; i++) {
@@ -325,8 +326,8 @@ static PyObject *word_tables(PyObject *module, PyObject *const *args, Py_ssize_t
     while (t->pair_size < 2 * n_pairs) {
         t->pair_size *= 2;
     }
-    t->pair_keys = PyMem_Malloc((size_t)t->pair_size * sizeof(long long));
-    t->pair_columns = PyMem_Malloc((size_t)t->pair_size * 2 * sizeof(Py_ssize_t));
+    t->pair_keys = PyMem_New(long long, t->pair_size);
+    t->pair_columns = PyMem_New(Py_ssize_t, t->pair_size * 2);
     if (t->pair_keys == NULL || t->pair_columns == NULL) {
         PyErr_NoMemory();
         goto fail;
@@ -336,7 +337,7 @@ static PyObject *word_tables(PyObject *module, PyObject *const *args, Py_ssize_t
     }
     for (Py_ssize_t i = 0; i < n_pairs; i++) {
         Py_ssize_t pair[4];
-        if (read_int64s(PySequence_Fast_GET_ITEM(pairs, i), 4, pair, "a pair must be (first, second, b, pb)") < 0) {
+        if (read_sizes(PySequence_Fast_GET_ITEM(pairs, i), 4, pair, "a pair must be (first, second, b, pb)") < 0) {
             goto fail;
         }
         if (pair[0] < 0 || pair[0] >= t->n_ids || pair[1] < 0 || pair[1] >= t->n_ids) {
@@ -474,7 +475,10 @@ static int word_columns(Columns *out, PyObject *text, PyObject *tokens, PyObject
     int status = -1;
     Py_ssize_t n_spaces = 0;
     /* spaces, then token starts, then token ids, then one clause's word ids. */
-    Py_ssize_t *memory = PyMem_Malloc((size_t)(text_length + 3 * n_tokens + 3) * sizeof(Py_ssize_t));
+    Py_ssize_t *memory = NULL;
+    if (n_tokens < (PY_SSIZE_T_MAX / (Py_ssize_t)sizeof(Py_ssize_t) - text_length) / 4) {
+        memory = PyMem_New(Py_ssize_t, text_length + 3 * n_tokens + 3);
+    }
     if (memory == NULL) {
         PyErr_NoMemory();
         return -1;
@@ -492,7 +496,8 @@ static int word_columns(Columns *out, PyObject *text, PyObject *tokens, PyObject
     starts[0] = 0;
     for (Py_ssize_t i = 0; i < n_tokens; i++) {
         PyObject *token = PyList_GET_ITEM(tokens, i);
-        if (!PyUnicode_Check(token)) {
+        /* Exactly str: a subclass could run Python code during the look-ups below and change the list. */
+        if (!PyUnicode_CheckExact(token)) {
             PyErr_SetString(PyExc_TypeError, "tokens must be str");
             goto done;
         }
@@ -528,10 +533,10 @@ static int word_columns(Columns *out, PyObject *text, PyObject *tokens, PyObject
             PyErr_SetString(PyExc_TypeError, "spans must be (start, end, tense) tuples");
             goto done;
         }
-        Py_ssize_t start = PyLong_AsSsize_t(PyTuple_GET_ITEM(span, 0));
-        Py_ssize_t end = PyLong_AsSsize_t(PyTuple_GET_ITEM(span, 1));
+        Py_ssize_t start, end;
         int past, current;
-        if ((start == -1 || end == -1) && PyErr_Occurred()) {
+        if (((start = PyLong_AsSsize_t(PyTuple_GET_ITEM(span, 0))) == -1 && PyErr_Occurred())
+                || ((end = PyLong_AsSsize_t(PyTuple_GET_ITEM(span, 1))) == -1 && PyErr_Occurred())) {
             goto done;
         }
         if (span_tense(PyTuple_GET_ITEM(span, 2), &past, &current) < 0) {
@@ -631,7 +636,7 @@ static PyObject *column_scores(PyObject *module, PyObject *const *args, Py_ssize
     Py_ssize_t n = PySequence_Fast_GET_SIZE(sequence);
     PyObject **items = PySequence_Fast_ITEMS(sequence);
     for (Py_ssize_t i = 0; i < n && status == 0; i++) {
-        Py_ssize_t column = PyLong_AsSsize_t(items[i]);
+        Py_ssize_t column = PyNumber_AsSsize_t(items[i], PyExc_OverflowError);
         if (column == -1 && PyErr_Occurred()) {
             status = -1;
         } else {
@@ -664,6 +669,26 @@ static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_fastscore", "Compiled inner loops of training.fast.", -1, methods,
 };
 
+#ifndef FASTSCORE_SOURCE_SHA256
+#define FASTSCORE_SOURCE_SHA256 ""
+#endif
+
 PyMODINIT_FUNC PyInit__fastscore(void) {
-    return PyModule_Create(&module);
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL) {
+        return NULL;
+    }
+    /* The flags of word_scores and the marks of word_tables, so that Python names them once;
+     * and the sha256 of this file as built (setup.py), so that a stale build can be told. */
+    if (PyModule_AddIntConstant(m, "FIRST_CLAUSE", FIRST_CLAUSE) < 0
+            || PyModule_AddIntConstant(m, "BIGRAMS", BIGRAMS) < 0
+            || PyModule_AddIntConstant(m, "EXCLUSIVE", EXCLUSIVE) < 0
+            || PyModule_AddIntConstant(m, "TENSE_MARKS", TENSE_MARKS) < 0
+            || PyModule_AddIntConstant(m, "IS_PUNCTUATION", IS_PUNCTUATION) < 0
+            || PyModule_AddIntConstant(m, "IS_PAST_PREFIX", IS_PAST_PREFIX) < 0
+            || PyModule_AddStringConstant(m, "SOURCE_SHA256", FASTSCORE_SOURCE_SHA256) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
 }

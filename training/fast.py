@@ -9,10 +9,13 @@ one dense matrix product, so the probabilities agree with
 """
 from __future__ import annotations
 
+import warnings
 from bisect import bisect_left
 from collections import Counter
+from hashlib import sha256
 from itertools import accumulate, chain, filterfalse
 from math import exp, sqrt
+from pathlib import Path
 from typing import Callable, Iterable, NamedTuple, Sequence
 
 import numpy as np
@@ -22,10 +25,25 @@ from scipy.sparse import hstack as sparse_hstack
 from .features import PAST_PREFIXES, PUNCTUATION, BioAnalyzer
 from .keywords import clause_spans
 
-try:  # The compiled loops (training/_fastscore.c), built by pip install when a C compiler is there.
-    from . import _fastscore
-except ImportError:  # pragma: no cover - depends on the install
-    _fastscore = None
+
+
+def _compiled_module():
+    """The compiled loops (training/_fastscore.c), built by pip install when a C compiler is there;
+    None without them, or when they were built from another version of the source (a rebuild
+    that failed leaves the old module in place)."""
+    try:
+        from . import _fastscore
+    except ImportError:  # pragma: no cover - depends on the install
+        return None
+    source = Path(__file__).with_name("_fastscore.c")
+    if source.exists() and getattr(_fastscore, "SOURCE_SHA256", "") != sha256(source.read_bytes()).hexdigest():
+        warnings.warn(f"{_fastscore.__file__} was built from another version of {source.name}: "
+                      "scoring in Python until it is rebuilt (pip install -e .)", RuntimeWarning, stacklevel=2)
+        return None
+    return _fastscore
+
+
+_fastscore = _compiled_module()
 
 _NOT_PUNCTUATION = PUNCTUATION.__contains__
 
@@ -59,9 +77,13 @@ class _WordColumns:
             elif kind in kinds:
                 kinds[kind][value] = column
         self.w, self.b, self.p, self.pb, self.c, self.f = (kinds[k].get for k in ("w", "b", "p", "pb", "c", "f"))
-        self.tables = self._compiled_tables(kinds) if _fastscore is not None else None
-        self.flags = ((1 if self.first_clause else 0) | (2 if self.bigrams else 0)
-                      | (4 if self.exclusive else 0) | (8 if self.tense_marks else 0))
+        self.tables = self.flags = None
+        if _fastscore is not None:
+            self.tables = self._compiled_tables(kinds)
+            self.flags = ((_fastscore.FIRST_CLAUSE if self.first_clause else 0)
+                          | (_fastscore.BIGRAMS if self.bigrams else 0)
+                          | (_fastscore.EXCLUSIVE if self.exclusive else 0)
+                          | (_fastscore.TENSE_MARKS if self.tense_marks else 0))
 
     @staticmethod
     def _compiled_tables(kinds: dict[str, dict]):
@@ -83,9 +105,9 @@ class _WordColumns:
                 columns[4 * ids[word] + slot] = column
         marks = [0] * len(ids)
         for word in PUNCTUATION:
-            marks[ids[word]] |= 1
+            marks[ids[word]] |= _fastscore.IS_PUNCTUATION
         for word in PAST_PREFIXES:
-            marks[ids[word]] |= 2
+            marks[ids[word]] |= _fastscore.IS_PAST_PREFIX
         pairs: dict[tuple[int, int], list[int]] = {}
         for slot, kind in enumerate(("b", "pb")):
             for (first, second), column in kinds[kind].items():
@@ -296,6 +318,8 @@ class CompiledScorer:
         """Per-output probabilities of one normalised text, through the compiled loops (only
         when :attr:`compiled`): no feature row is built, each block's columns go straight into
         the scores. A plain list, since a caller reads them one by one."""
+        if not self.compiled:
+            raise RuntimeError("probability_row needs the compiled loops; use features() and probabilities()")
         scores = self.intercept.copy()
         for block in self.blocks:
             if block.words is not None:
