@@ -232,3 +232,26 @@ def test_compiled_loops_take_exact_strings_only(default_model):
     out = np.zeros(default_model._scorer().coef.shape[1])
     with pytest.raises(TypeError):
         fastscore.word_scores("ab", [Sneaky("a"), "b"], ((0, 2, ""),), words.words.tables, 0, words.spec, out)
+
+
+@pytest.mark.parametrize("params", [
+    {"word_bigrams": True},
+    {"word_bigrams": True, "tense_marks": True, "first_clause": False},
+    {"word_bigrams": False, "tense_marks": False},
+    {"word_bigrams": True, "tense_marks": "exclusive", "cue_weight": 0},
+])
+def test_compiled_loops_match_scikit_learn_for_every_word_feature_setting(tmp_path, params):
+    """The shipped model has no bigrams; the compiled bigram and tense paths are checked here."""
+    _compiled_or_skip()
+    from conftest import write_corpus
+    from training.corpus import read_records
+    from training.model import RoleClassifier
+
+    records = read_records([write_corpus(tmp_path / "c.jsonl")])
+    model = RoleClassifier(**params).fit([r.text for r in records], [r.roles for r in records])
+    assert model._scorer().compiled
+    texts = TEXTS + WORD_EDGE_CASES + [r.text for r in records]
+    assert np.abs(fast_probabilities(model, texts) - plain_probabilities(model, texts)).max() < 1e-9
+    # With bigrams on, the vocabulary has some, so the equality above covered the pair table.
+    vocabulary = model.pipeline_.named_steps["vectorize"].transformer_list[0][1].vocabulary_
+    assert any(term.startswith(("b:", "pb:")) for term in vocabulary) == params["word_bigrams"]

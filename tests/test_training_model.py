@@ -54,6 +54,23 @@ def test_same_data_and_seed_give_the_same_model(trained_dir, tmp_path):
     assert first_model.thresholds_ == second_model.thresholds_
 
 
+def test_version_names_the_corpus_and_the_settings(trained_dir, tmp_path):
+    import dataclasses
+
+    from conftest import write_corpus
+
+    corpus = write_corpus(tmp_path / "corpus.jsonl")
+    first = load_model(trained_dir).metadata_
+    again = load_model(train([corpus], tmp_path / "again", FAST, progress=lambda message: None)).metadata_
+    other = load_model(train([corpus], tmp_path / "other", dataclasses.replace(FAST, C=FAST.C * 2),
+                             progress=lambda message: None)).metadata_
+    assert first["version"].split("-")[2] == first["corpus"]["sha256"][:8]
+    # The date may change between the runs; the hashes may not.
+    assert first["version"].split("-")[2:] == again["version"].split("-")[2:]
+    assert first["version"].split("-")[2] == other["version"].split("-")[2]
+    assert first["version"].split("-")[3] != other["version"].split("-")[3]
+
+
 def test_model_from_another_scikit_learn_is_refused_with_retrain_advice(trained_dir, tmp_path):
     import shutil
 

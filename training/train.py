@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import sys
 from collections import Counter
 from pathlib import Path
@@ -144,7 +146,9 @@ def train(data_paths: Sequence[str | Path], out_dir: str | Path | None = None,
     model.set_thresholds(thresholds, abstain_threshold)
 
     trained_at = dt.datetime.now(dt.timezone.utc)
-    version = f"roles-{trained_at:%Y%m%d}-{corpus_hash[:8]}"
+    # The corpus and the settings both name the model: one corpus trained two ways is two models.
+    config_hash = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode()).hexdigest()
+    version = f"roles-{trained_at:%Y%m%d}-{corpus_hash[:8]}-{config_hash[:4]}"
     out = Path(out_dir) if out_dir else MODELS_DIR / version
     counts = Counter(r.primary or "none" for r in records)
     metadata = {
