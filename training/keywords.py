@@ -52,7 +52,11 @@ ROLE_PATTERNS: dict[str, re.Pattern] = {
 }
 
 # Words that put a clause, or the word right after them, in the past.
-PAST_PREFIX_RE = _compile(r"(?:^|[^a-z])(?:元|前|前職|旧|ex-?|former ?)$")
+PAST_PREFIX_WORDS = ("元", "前", "前職", "旧", "ex", "ex-", "former", "former ")
+PAST_PREFIX_RE = _compile(r"(?:^|[^a-z])(?:" + "|".join(map(re.escape, PAST_PREFIX_WORDS)) + ")$")
+# The last character of every PAST_PREFIX_RE match ($ also matches before a final line break):
+# a cheap test before the regex, per keyword.
+_PAST_PREFIX_ENDS = frozenset(word[-1] for word in PAST_PREFIX_WORDS) | {"\n"}
 PAST_CLAUSE_RE = _compile(
     r"を経て|経て|歴任|退任|退職|退社|務めた|勤めた|在籍した|かつて|以前は|当時|"
     r"\bex-?|\bformer\b|previously|〜\d{4}|-\d{4}年?$|まで")
@@ -97,8 +101,6 @@ def keyword_roles(text: str) -> list[str]:
     return [role for role, pattern in ROLE_PATTERNS.items() if role != "none" and pattern.search(text)]
 
 
-# The last character of every PAST_PREFIX_RE match: a cheap test before the regex, per keyword.
-_PAST_PREFIX_ENDS = frozenset("元前職旧x-r \n")
 _CUE_NAMES = {role: {tense: f"kw:{role}:{tense or 'plain'}" for tense in ("", "past", "current", "first")}
               for role in ROLE_PATTERNS}
 
