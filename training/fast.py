@@ -172,15 +172,17 @@ class _WordColumns:
         tokens = self.tokenizer.tokenize(text)
         if not _fastscore.word_scores(text, tokens, clause_spans(text), self.tables, self.flags, block_spec, out):
             # MeCab changed or dropped characters: find each token as the analyzer does.
-            counts = _looked_up_counts(self.analyzer, self.lookup, text)
-            _fastscore.column_scores(list(counts.elements()), block_spec, out)
+            _fastscore.column_scores(_looked_up_columns(self.analyzer, self.lookup, text), block_spec, out)
+
+
+def _looked_up_columns(analyzer, lookup, text: str) -> list[int]:
+    """The columns (with repeats) the plain way: every feature string of the analyzer, looked up."""
+    return [column for column in map(lookup, analyzer(text)) if column is not None]
 
 
 def _looked_up_counts(analyzer, lookup, text: str) -> dict[int, int]:
-    """Column -> count the plain way: every feature string of the analyzer, looked up."""
-    counts = Counter(map(lookup, analyzer(text)))
-    counts.pop(None, None)
-    return counts
+    """Column -> count the plain way."""
+    return Counter(_looked_up_columns(analyzer, lookup, text))
 
 
 class _Block(NamedTuple):
@@ -194,11 +196,10 @@ class _Block(NamedTuple):
     binary: bool
     norm: str | None
     weight: float
-    counter: Callable[[str], dict[int, int]] | None
-    """Column -> count of a text, when a faster way than analyzer + lookup exists."""
     words: _WordColumns | None
-    """The word block's columns straight from the vocabulary, when the analyzer allows it."""
-    spec: tuple
+    """The word block's columns straight from the vocabulary, when the analyzer allows it
+    (faster than analyzer + lookup)."""
+    spec: tuple | None = None
     """(idf and coefficient rows, sublinear, binary, norm, weight): the block as the compiled loops take it."""
 
 
@@ -225,8 +226,7 @@ class CompiledScorer:
                 words = _WordColumns(vectorizer.analyzer, vectorizer.vocabulary_)
             self.blocks.append(_Block(vectorizer.analyzer, vectorizer.vocabulary_, offset, idf,
                                       vectorizer.sublinear_tf, vectorizer.binary, vectorizer.norm,
-                                      float(weights.get(name, 1.0)), words.counts if words else None,
-                                      words, ()))
+                                      float(weights.get(name, 1.0)), words))
             offset += len(vectorizer.vocabulary_)
         estimators = pipeline.named_steps["classify"].estimators_
         # (n_features, n_roles): one dense product replaces six estimator calls.
@@ -251,8 +251,8 @@ class CompiledScorer:
     @staticmethod
     def _counts(block: _Block, text: str) -> dict[int, int]:
         """Column (within the block) -> count of one normalised text."""
-        if block.counter is not None:
-            return block.counter(text)
+        if block.words is not None:
+            return block.words.counts(text)
         return _looked_up_counts(block.analyzer, block.vocabulary.get, text)
 
     @staticmethod
@@ -325,8 +325,7 @@ class CompiledScorer:
             if block.words is not None:
                 block.words.add_scores(text, block.spec, scores)
             else:
-                lookup = block.vocabulary.get
-                _fastscore.column_scores([c for c in map(lookup, block.analyzer(text)) if c is not None],
+                _fastscore.column_scores(_looked_up_columns(block.analyzer, block.vocabulary.get, text),
                                          block.spec, scores)
         # exp's argument capped: math.exp raises where numpy's gives inf (and 1 / (1 + inf) = 0).
         return [1.0 / (1.0 + exp(min(-score, 700.0))) for score in scores.tolist()]
