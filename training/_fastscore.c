@@ -295,7 +295,8 @@ static int read_sizes(PyObject *object, Py_ssize_t expected, Py_ssize_t *out, co
 
 /* word_tables(ids, columns, marks, pairs) -> capsule
  *   ids: dict word -> id (0 .. n-1); columns: n*4 ints (w, p, c, f columns or -1);
- *   marks: n ints (1 punctuation, 2 past prefix); pairs: list of (first id, second id, b, pb). */
+ *   marks: n ints (1 punctuation, 2 past prefix); pairs: (first id, second id, kind, column) with
+ *   kind 0 for a b: pair, 1 for a pb: pair (a pair of words may have both). */
 static PyObject *word_tables(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 4 || !PyDict_Check(args[0])) {
         PyErr_SetString(PyExc_TypeError, "word_tables(ids: dict, columns, marks, pairs)");
@@ -337,11 +338,11 @@ static PyObject *word_tables(PyObject *module, PyObject *const *args, Py_ssize_t
     }
     for (Py_ssize_t i = 0; i < n_pairs; i++) {
         Py_ssize_t pair[4];
-        if (read_sizes(PySequence_Fast_GET_ITEM(pairs, i), 4, pair, "a pair must be (first, second, b, pb)") < 0) {
+        if (read_sizes(PySequence_Fast_GET_ITEM(pairs, i), 4, pair, "a pair must be (first, second, kind, column)") < 0) {
             goto fail;
         }
-        if (pair[0] < 0 || pair[0] >= t->n_ids || pair[1] < 0 || pair[1] >= t->n_ids) {
-            PyErr_SetString(PyExc_ValueError, "pair word id out of range");
+        if (pair[0] < 0 || pair[0] >= t->n_ids || pair[1] < 0 || pair[1] >= t->n_ids || pair[2] < 0 || pair[2] > 1) {
+            PyErr_SetString(PyExc_ValueError, "pair word id or kind out of range");
             goto fail;
         }
         long long key = (long long)pair[0] * t->n_ids + pair[1];
@@ -349,9 +350,11 @@ static PyObject *word_tables(PyObject *module, PyObject *const *args, Py_ssize_t
         while (t->pair_keys[slot] != -1 && t->pair_keys[slot] != key) {
             slot = (slot + 1) & (size_t)(t->pair_size - 1);
         }
-        t->pair_keys[slot] = key;
-        t->pair_columns[2 * slot] = pair[2];
-        t->pair_columns[2 * slot + 1] = pair[3];
+        if (t->pair_keys[slot] == -1) {
+            t->pair_keys[slot] = key;
+            t->pair_columns[2 * slot] = t->pair_columns[2 * slot + 1] = -1;
+        }
+        t->pair_columns[2 * slot + pair[2]] = pair[3];
     }
     Py_INCREF(args[0]);
     t->ids = args[0];

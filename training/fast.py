@@ -89,16 +89,11 @@ class _WordColumns:
     def _compiled_tables(kinds: dict[str, dict]):
         """The vocabulary by word id for the compiled loops: per word its w:, p:, c:, f: columns and
         whether it is punctuation or a past prefix; per pair of word ids its b: and pb: columns."""
-        ids: dict[str, int] = {}
-        for kind in ("w", "p", "c", "f"):
-            for word in kinds[kind]:
-                ids.setdefault(word, len(ids))
-        for kind in ("b", "pb"):
-            for first, second in kinds[kind]:
-                ids.setdefault(first, len(ids))
-                ids.setdefault(second, len(ids))
-        for word in (*PUNCTUATION, *PAST_PREFIXES):
-            ids.setdefault(word, len(ids))
+        # Every word of the vocabulary, punctuation and past prefixes included, numbered in first-seen order.
+        words = dict.fromkeys(chain(*(kinds[kind] for kind in ("w", "p", "c", "f")),
+                                    *(chain.from_iterable(kinds[kind]) for kind in ("b", "pb")),
+                                    PUNCTUATION, PAST_PREFIXES))
+        ids = {word: number for number, word in enumerate(words)}
         columns = [-1] * (4 * len(ids))
         for slot, kind in enumerate(("w", "p", "c", "f")):
             for word, column in kinds[kind].items():
@@ -108,11 +103,9 @@ class _WordColumns:
             marks[ids[word]] |= _fastscore.IS_PUNCTUATION
         for word in PAST_PREFIXES:
             marks[ids[word]] |= _fastscore.IS_PAST_PREFIX
-        pairs: dict[tuple[int, int], list[int]] = {}
-        for slot, kind in enumerate(("b", "pb")):
-            for (first, second), column in kinds[kind].items():
-                pairs.setdefault((ids[first], ids[second]), [-1, -1])[slot] = column
-        return _fastscore.word_tables(ids, columns, marks, [(*key, *value) for key, value in pairs.items()])
+        pairs = [(ids[first], ids[second], slot, column) for slot, kind in enumerate(("b", "pb"))
+                 for (first, second), column in kinds[kind].items()]
+        return _fastscore.word_tables(ids, columns, marks, pairs)
 
     @staticmethod
     def applies_to(analyzer) -> bool:
