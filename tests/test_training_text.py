@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from training.keywords import clause_spans, keyword_cues
-from training.normalize import normalize_text
+from training.normalize import EMOJI_OR_INVISIBLE_RE, MAYBE_EMOJI_OR_INVISIBLE_RE, normalize_text
 from training.tokenizer import MeCabTokenizer
 
 
@@ -25,6 +25,29 @@ def test_at_sign_in_a_title_is_kept_as_text():
 
 def test_emoji_and_control_characters_are_removed():
     assert normalize_text("エンジニア🎉\x07です\x00") == "エンジニア です"
+
+
+def test_the_cheap_precheck_finds_every_character_the_emoji_scan_replaces():
+    # normalize_text skips the emoji and invisible-character scan when the precheck finds nothing,
+    # so a character the scan replaces but the precheck misses would be kept.
+    missed = [hex(code) for code in range(0x110000)
+              if EMOJI_OR_INVISIBLE_RE.match(chr(code)) and not MAYBE_EMOJI_OR_INVISIBLE_RE.match(chr(code))]
+    assert missed == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("記者\u200bです", "記者 です"),          # zero-width space alone
+    ("CTO👍🏻です", "cto です"),               # emoji with a skin tone outside the BMP
+    ("📚著者", "著者"),                           # emoji at the start, then stripped
+    ("\ue001編集長", "編集長"),                  # private use
+    ("𠮷野家の店長", "𠮷野家の店長"),            # a kanji outside the BMP is kept
+])
+def test_emoji_and_invisible_characters_in_and_outside_the_bmp(text, expected):
+    assert normalize_text(text) == expected
+
+
+def test_runs_of_spaces_and_tabs_become_one_space():
+    assert normalize_text("営業部\t\t課長　　 山田  太郎 ") == "営業部 課長 山田 太郎"
 
 
 def test_lone_surrogates_are_removed_so_the_text_can_be_encoded():
