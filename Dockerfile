@@ -16,11 +16,12 @@ COPY service ./service
 COPY models ./models
 # Editable, so the code keeps finding the models/ directory next to it in /app; bytecode
 # compiled now, as the service user cannot write to /app. gcc builds the compiled scoring
-# loops (training/_fastscore.c; the import fails the build if they are missing) and leaves.
+# loops and keyword matching (training/_fastscore.c, training/_fastmatch.c; the import fails
+# the build if either is missing) and leaves.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gcc libc6-dev \
     && pip install -e . \
-    && python -c "import training._fastscore" \
+    && python -c "import training._fastscore, training._fastmatch" \
     && apt-get purge -y --auto-remove gcc libc6-dev \
     && rm -rf /var/lib/apt/lists/* \
     && python -m compileall -q training service \

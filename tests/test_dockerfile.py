@@ -108,5 +108,6 @@ def test_the_image_builds_the_compiled_loops_and_keeps_host_builds_out():
     assert "gcc" in run and run.index("gcc") < run.index("pip install")
     # Purged in the same layer, or the image keeps the compiler.
     assert "purge" in run and run.index("purge") > run.index("pip install")
-    assert 'import training._fastscore' in run
+    assert 'import training._fastscore, training._fastmatch' in run
     assert dockerignored("training/_fastscore.cpython-311-x86_64-linux-gnu.so")
+    assert dockerignored("training/_fastmatch.cpython-311-x86_64-linux-gnu.so")

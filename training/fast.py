@@ -9,41 +9,21 @@ one dense matrix product, so the probabilities agree with
 """
 from __future__ import annotations
 
-import warnings
 from bisect import bisect_left
 from collections import Counter
-from hashlib import sha256
 from itertools import accumulate, chain, filterfalse
 from math import exp, sqrt
-from pathlib import Path
 from typing import Callable, Iterable, NamedTuple, Sequence
 
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse import hstack as sparse_hstack
 
+from .extensions import compiled_module
 from .features import PAST_PREFIXES, PUNCTUATION, BioAnalyzer
 from .keywords import clause_spans
 
-
-
-def _compiled_module():
-    """The compiled loops (training/_fastscore.c), built by pip install when a C compiler is there;
-    None without them, or when they were built from another version of the source (a rebuild
-    that failed leaves the old module in place)."""
-    try:
-        from . import _fastscore
-    except ImportError:  # pragma: no cover - depends on the install
-        return None
-    source = Path(__file__).with_name("_fastscore.c")
-    if source.exists() and getattr(_fastscore, "SOURCE_SHA256", "") != sha256(source.read_bytes()).hexdigest():
-        warnings.warn(f"{_fastscore.__file__} was built from another version of {source.name}: "
-                      "scoring in Python until it is rebuilt (pip install -e .)", RuntimeWarning, stacklevel=2)
-        return None
-    return _fastscore
-
-
-_fastscore = _compiled_module()
+_fastscore = compiled_module("_fastscore", "scoring in Python")
 
 _NOT_PUNCTUATION = PUNCTUATION.__contains__
 

@@ -5,6 +5,8 @@ import re
 from bisect import bisect_right
 from functools import lru_cache
 
+from .matcher import Matcher, MatcherSet
+
 
 def _compile(pattern: str) -> re.Pattern:
     r"""Compile with \b meaning a Latin-word boundary: to \b, Japanese letters are word characters too.
@@ -67,6 +69,14 @@ CURRENT_CLAUSE_RE = _compile(r"現在|現職|現任|現在は|いまは|今は|c
 CLAUSE_SPLIT_RE = re.compile(r"。|!|\?|;|\||/|\. |を経て|経て|後、|後,|のち、|を歴任し|歴任後|、(?=現在)|,(?=現在)")
 PAST_BOUNDARIES = {"を経て", "経て", "後、", "後,", "のち、", "を歴任し", "歴任後"}
 
+# The same patterns as matched per bio: compiled when training/_fastmatch.c is built (the seven
+# role patterns then in one pass), with re's matches either way (training/matcher.py).
+_SPLIT = Matcher(CLAUSE_SPLIT_RE)
+_CURRENT = Matcher(CURRENT_CLAUSE_RE)
+_PAST = Matcher(PAST_CLAUSE_RE)
+_PAST_PREFIX = Matcher(PAST_PREFIX_RE)
+_ROLE_MATCHERS = MatcherSet(ROLE_PATTERNS.values())
+
 
 @lru_cache(maxsize=256)
 def clause_spans(text: str) -> tuple[tuple[int, int, str], ...]:
@@ -77,21 +87,21 @@ def clause_spans(text: str) -> tuple[tuple[int, int, str], ...]:
     """
     spans: list[tuple[int, int, str]] = []
     start = 0
-    for boundary in [*CLAUSE_SPLIT_RE.finditer(text), None]:
-        end = boundary.start() if boundary else len(text)
-        clause = text[start:end]
-        if clause.strip():
-            if boundary and boundary.group() in PAST_BOUNDARIES:
+    bounds = _SPLIT.spans(text)  # start, end of each boundary
+    bounds += (len(text), len(text))  # the text's end closes the last clause
+    for k in range(0, len(bounds), 2):
+        end = bounds[k]
+        if text[start:end].strip():
+            if text[end:bounds[k + 1]] in PAST_BOUNDARIES:
                 tense = "past"
-            elif CURRENT_CLAUSE_RE.search(clause):
+            elif _CURRENT.search(text, start, end):
                 tense = "current"
-            elif PAST_CLAUSE_RE.search(clause):
+            elif _PAST.search(text, start, end):
                 tense = "past"
             else:
                 tense = ""
             spans.append((start, end, tense))
-        if boundary:
-            start = boundary.end()
+        start = bounds[k + 1]
     # Cached: the word features and the keyword cues of one bio both need its clauses.
     return tuple(spans)
 
@@ -103,6 +113,7 @@ def keyword_roles(text: str) -> list[str]:
 
 _CUE_NAMES = {role: {tense: f"kw:{role}:{tense or 'plain'}" for tense in ("", "past", "current", "first")}
               for role in ROLE_PATTERNS}
+_ROLE_CUE_NAMES = tuple(_CUE_NAMES[role] for role in ROLE_PATTERNS)
 
 
 def keyword_matches(text: str, first_clause: bool = False) -> list[tuple[str, str]]:
@@ -117,19 +128,18 @@ def keyword_matches(text: str, first_clause: bool = False) -> list[tuple[str, st
     first_end = spans[0][1] if spans else -1
     matches = []
     append = matches.append
-    for role, pattern in ROLE_PATTERNS.items():
-        names = _CUE_NAMES[role]
-        for match in pattern.finditer(text):
-            at = match.start()
+    for names, bounds in zip(_ROLE_CUE_NAMES, _ROLE_MATCHERS.spans(text)):
+        for k in range(0, len(bounds), 2):
+            at = bounds[k]
             index = bisect_right(starts, at) - 1
             if index >= 0 and at < spans[index][1]:
                 clause_start, _, tense = spans[index]
             else:
                 clause_start, tense = at, ""
             if (tense != "past" and at > clause_start and text[at - 1] in _PAST_PREFIX_ENDS
-                    and PAST_PREFIX_RE.search(text[max(clause_start, at - 8):at])):
+                    and _PAST_PREFIX.search(text, max(clause_start, at - 8), at)):
                 tense = "past"
-            words = match.group()
+            words = text[at:bounds[k + 1]]
             append((names[tense], words))
             if first_clause and index == 0 and at < first_end:
                 append((names["first"], words))

@@ -1,0 +1,210 @@
+"""The compiled keyword and clause matching (training/_fastmatch.c through training/matcher.py)
+gives re's matches: on the corpus, on fuzzed text, on the syntax it supports, and it hands
+everything else back to re."""
+import json
+import os
+import random
+import re
+
+import pytest
+
+from training import keywords, matcher
+from training.corpus import default_data_files
+from training.matcher import Matcher, MatcherSet
+from training.normalize import normalize_text
+
+KEYWORD_PATTERNS = {**{f"role:{role}": p for role, p in keywords.ROLE_PATTERNS.items()},
+                    "clause split": keywords.CLAUSE_SPLIT_RE, "current clause": keywords.CURRENT_CLAUSE_RE,
+                    "past clause": keywords.PAST_CLAUSE_RE, "past prefix": keywords.PAST_PREFIX_RE}
+
+
+def _compiled_or_skip():
+    """The module, or a skip where no C compiler built it; CI sets JINMYAKU_REQUIRE_COMPILED=1,
+    so that there a failed build fails the tests."""
+    if matcher._fastmatch is None:
+        if os.environ.get("JINMYAKU_REQUIRE_COMPILED") == "1":
+            pytest.fail("training._fastmatch was not built (is a C compiler installed?)")
+        pytest.skip("training._fastmatch was not built; re matches")
+    return matcher._fastmatch
+
+
+def _re_spans(pattern, text):
+    return [bound for match in pattern.finditer(text) for bound in match.span()]
+
+
+def _fuzzed_texts(seed=5, n=4000):
+    """Corpus bios (every fifth), random strings of the patterns' own characters, and bios with
+    such strings spliced in: the places where a mismatch would hide."""
+    texts = []
+    for path in default_data_files():
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        texts += [normalize_text(json.loads(line)["text"]) for line in lines[::5]]
+    alphabet = sorted(set("".join(p.pattern for p in KEYWORD_PATTERNS.values()))
+                      | set("abcdefghijklmnopqrstuvwxyz0123456789 \n。、元前-"))
+    rng = random.Random(seed)
+    for _ in range(n):
+        texts.append("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))))
+        bio = rng.choice(texts[:1000])
+        at = rng.randint(0, len(bio))
+        texts.append(bio[:at] + "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 6))) + bio[at:])
+    return texts
+
+
+@pytest.fixture(scope="module")
+def fuzzed_texts():
+    return _fuzzed_texts()
+
+
+def test_every_keyword_and_clause_pattern_is_compiled():
+    _compiled_or_skip()
+    assert {name: Matcher(p).compiled for name, p in KEYWORD_PATTERNS.items()} == dict.fromkeys(KEYWORD_PATTERNS, True)
+    assert keywords._ROLE_MATCHERS.compiled
+
+
+@pytest.mark.parametrize("name", sorted(KEYWORD_PATTERNS))
+def test_compiled_matches_equal_re_on_corpus_and_fuzzed_text(name, fuzzed_texts):
+    _compiled_or_skip()
+    pattern = KEYWORD_PATTERNS[name]
+    compiled = Matcher(pattern)
+    rng = random.Random(name)
+    for text in fuzzed_texts:
+        assert compiled.spans(text) == _re_spans(pattern, text), text
+        start = rng.randint(0, len(text))
+        end = rng.randint(start, len(text))
+        assert compiled.search(text, start, end) == (pattern.search(text[start:end]) is not None), (text, start, end)
+
+
+def test_the_role_patterns_in_one_pass_equal_one_scan_each(fuzzed_texts):
+    _compiled_or_skip()
+    patterns = list(keywords.ROLE_PATTERNS.values())
+    together = MatcherSet(patterns)
+    assert together.compiled
+    for text in fuzzed_texts:
+        assert together.spans(text) == tuple(_re_spans(p, text) for p in patterns), text
+
+
+# Each construct the subset supports, on texts that make re backtrack, look around or anchor.
+SYNTAX_CASES = [
+    (r"最高[^\s。、]{0,6}責任者", ["最高技術責任者責任者", "最高 責任者", "最高責任者", "最高経営責任者です。最高技術責任者"]),
+    (r"chief [a-z ]*officer", ["chief technology officer officer", "chief officer", "chief x officers"]),
+    (r"株式会社[^\s。、]{0,20} ?代表", ["株式会社abc 代表", "株式会社abc代表代表", "株式会社 代表", "株式会社、代表"]),
+    (r"代表(?!理事|者|的)", ["代表理事", "代表者の代表", "代表", "代表的な代表取締役"]),
+    (r"(?<![a-z])ceo(?![a-z])", ["ceo", "aceo", "ceox", "co-ceo", "ceo/cto"]),
+    (r"c(?<![a-z]c)to(?![a-z])", ["cto", "acto", "ctos", "元cto"]),
+    (r"-\d{4}年?$", ["2010-2015年", "2010-2015\n", "2010-2015年。", "-٢٠١٥"]),
+    (r"(?:^|[^a-z])(?:元|ex-?|former )$", ["元", "ex", "ex-", "former ", "aex", "x元"]),
+    (r"、(?=現在)|,(?=現在)", ["a、現在", "a、過去", ",現在,現在"]),
+    (r"[^a-z]+x", ["abc12x", "12x12x"]),
+    (r"a\sb|a\Sb|\w\W", ["a b", "a\u3000b", "axb", "_.", "あ。"]),
+    (r"取締役|取締役会|取締", ["取締役会", "取締", "取締役"]),
+    (r"[あ-ん]{2,3}", ["あいうえお", "あ", "かきくけこさ"]),
+    (r"𠮷野|家", ["𠮷野家", "吉野家"]),
+    (r"x", ["", "xx"]),
+]
+
+
+@pytest.mark.parametrize("source, texts", SYNTAX_CASES)
+def test_each_supported_construct_gives_re_matches(source, texts):
+    _compiled_or_skip()
+    pattern = re.compile(source)
+    compiled = Matcher(pattern)
+    assert compiled.compiled
+    for text in texts:
+        assert compiled.spans(text) == _re_spans(pattern, text), text
+        for start in range(len(text) + 1):
+            for end in range(start, len(text) + 1):
+                assert compiled.search(text, start, end) == (pattern.search(text[start:end]) is not None)
+
+
+def test_a_slice_is_a_string_of_its_own_for_look_behind_and_anchors():
+    _compiled_or_skip()
+    behind = Matcher(re.compile(r"(?<!a)b"))
+    assert behind.search("ab", 1, 2) and not behind.search("ab", 0, 2)
+    end = Matcher(re.compile(r"c$"))
+    assert end.search("cd", 0, 1) and not end.search("cd", 0, 2)
+    start = Matcher(re.compile(r"^d"))
+    assert start.search("cd", 1, 2) and not start.search("cd", 0, 2)
+
+
+def test_search_bounds_behave_as_slice_bounds():
+    _compiled_or_skip()
+    pattern = re.compile(r"bc")
+    compiled = Matcher(pattern)
+    text = "abcd"
+    for start in range(-6, 7):
+        for end in range(-6, 7):
+            assert compiled.search(text, start, end) == (pattern.search(text[start:end]) is not None), (start, end)
+
+
+@pytest.mark.parametrize("source, flags", [
+    (r"\bceo\b", 0),          # word boundaries: keywords._compile rewrites them first
+    (r"ceo", re.IGNORECASE),  # flags
+    (r"a*", 0),               # can match the empty string
+    (r"(ab)+", 0),            # a repeat of more than one character
+    (r"ab*?", 0),             # a lazy repeat
+    (r"(a)\1", 0),            # a back-reference
+    (r"a.b", 0),              # any character
+])
+def test_syntax_outside_the_subset_is_left_to_re(source, flags):
+    pattern = re.compile(source, flags)
+    fallback = Matcher(pattern)
+    assert not fallback.compiled
+    for text in ["", "ceo CEO ab abab aad aab cd abd", "xx"]:
+        assert fallback.spans(text) == _re_spans(pattern, text)
+        assert fallback.search(text, 1, len(text)) == (pattern.search(text[1:]) is not None)
+
+
+def test_without_the_module_re_matches_and_keywords_answer_the_same(monkeypatch):
+    pattern = keywords.ROLE_PATTERNS["executive"]
+    text = normalize_text("元CTO。現在は株式会社ABC代表取締役社長")
+    monkeypatch.setattr(matcher, "_fastmatch", None)
+    plain, together = Matcher(pattern), MatcherSet([pattern, keywords.CLAUSE_SPLIT_RE])
+    assert not plain.compiled and not together.compiled
+    assert plain.spans(text) == _re_spans(pattern, text) != []
+    assert together.spans(text) == (_re_spans(pattern, text), _re_spans(keywords.CLAUSE_SPLIT_RE, text))
+
+
+def test_a_module_built_from_another_source_is_not_used(monkeypatch):
+    from training.extensions import compiled_module
+
+    fastmatch = _compiled_or_skip()
+    monkeypatch.setattr(fastmatch, "SOURCE_SHA256", "0" * 64)
+    with pytest.warns(RuntimeWarning, match="built from another version"):
+        assert compiled_module("_fastmatch", "x") is None
+    monkeypatch.undo()
+    assert compiled_module("_fastmatch", "x") is fastmatch
+
+
+def test_the_module_rejects_bad_arguments_with_errors():
+    fastmatch = _compiled_or_skip()
+    good = fastmatch.compile(*matcher.program(re.compile("ab|c")))
+    with pytest.raises(TypeError):
+        fastmatch.find_all(good, b"ab")
+    with pytest.raises(TypeError):
+        fastmatch.find_all(good, type("Sneaky", (str,), {})("ab"))
+    with pytest.raises(TypeError):
+        fastmatch.search(good, "ab", 0)
+    with pytest.raises(ValueError):
+        fastmatch.find_all(object(), "ab")  # not a matcher capsule
+    with pytest.raises(TypeError):
+        fastmatch.compile(((),), ())  # alternatives and firsts of different lengths
+    for program in [((((9, 0),),), (None,)),                    # unknown node kind
+                    ((((0, 0, 0, (1,), 1, 1),),), (None,)),       # odd range bounds
+                    ((((0, 0, 0, (0, 0x110000), 1, 1),),), (None,)),  # not a code point
+                    ((((0, 0, 0, (97, 97), 2, 1),),), (None,)),   # max below min
+                    ((((0, 0, 0, (97, 97), 1, 1),),), ((-1,),)),  # a first character that is no code point
+                    ((("not a node",),), (None,))]:
+        with pytest.raises(ValueError):
+            fastmatch.compile(*program)
+    with pytest.raises(TypeError):
+        fastmatch.compile_set(tuple([good] * 65))
+
+
+def test_long_adversarial_text_is_matched_as_re_does():
+    # The longest text a bio keeps (normalize_text's max_chars), made to backtrack: greedy runs
+    # with no ending, at many positions. Recursion depth follows the pattern, not the text.
+    _compiled_or_skip()
+    text = normalize_text(("chief " + "a " * 300 + "最高" + "技" * 10 + "株式会社" + "x" * 30) * 40)
+    assert len(text) == 10_000
+    for pattern in [keywords.ROLE_PATTERNS["executive"], re.compile(r"chief [a-z ]*officer|[^。]{0,5000}y")]:
+        assert Matcher(pattern).spans(text) == _re_spans(pattern, text)

@@ -1,0 +1,804 @@
+/*
+ * Compiled matching for the keyword and clause regexes (training/matcher.py).
+ *
+ * Python's `re` costs a call into its engine at every position where a
+ * pattern's first character could match, and the role patterns start with
+ * common kanji, so seven scans of one bio cost more than a third of MeCab's
+ * time. This is a small backtracking matcher for the subset of regex syntax
+ * those patterns use, with `re`'s semantics: leftmost-first alternation,
+ * greedy repeats of one character (class) that give back one character at a
+ * time, look-ahead and fixed-width look-behind (atomic, as in `re`), ^ and $.
+ * A table from first character to the alternatives that can start with it
+ * means most positions cost one hash look-up.
+ *
+ * training/matcher.py turns a compiled `re` pattern into the program this
+ * file takes (or keeps `re` for syntax outside the subset), and the tests
+ * compare the two on the corpus and on fuzzed text.
+ *
+ *   compile(alternatives, firsts) -> matcher
+ *       alternatives: tuple of sequences; a sequence is a tuple of nodes:
+ *         (0, negate, categories, ranges, min, max)  one character of a class
+ *             (ranges: flat tuple lo, hi, lo, hi, ...), repeated min..max times, greedy
+ *         (1, sequences)                             alternation, leftmost first
+ *         (2, behind, negate, width, sequence)       look-ahead / look-behind
+ *         (3, where)                                 0: ^ (subject start), 1: $
+ *       firsts: per alternative, the characters a match must start with, or None (any)
+ *   find_all(matcher, text) -> [start, end, start, end, ...]  as re.finditer's spans
+ *   search(matcher, text, start, end) -> bool                as re.search(text[start:end])
+ *   compile_set(matchers) -> set;  find_all_set(set, text) -> (find_all of each matcher, ...)
+ *       in one pass over the text, for the seven role patterns of one bio
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+enum { N_CHARS = 0, N_BRANCH = 1, N_LOOK = 2, N_AT = 3 };
+enum { CAT_SPACE = 1, CAT_NOT_SPACE = 2, CAT_DIGIT = 4, CAT_NOT_DIGIT = 8, CAT_WORD = 16, CAT_NOT_WORD = 32 };
+
+typedef struct Seq Seq;
+
+typedef struct {
+    int kind;
+    int negate;           /* N_CHARS: class negated; N_LOOK: negative assertion */
+    int categories;       /* N_CHARS: CAT_* flags */
+    int behind;           /* N_LOOK: look-behind; N_AT: 0 ^, 1 $ */
+    Py_ssize_t n_ranges;  /* N_CHARS */
+    Py_UCS4 *ranges;      /* N_CHARS: lo, hi pairs */
+    Py_ssize_t min, max;  /* N_CHARS: repeat; N_LOOK: width in min */
+    Py_ssize_t n_seqs;    /* N_BRANCH: alternatives; N_LOOK: 1 (the body) */
+    Seq *seqs;
+} Node;
+
+struct Seq {
+    Py_ssize_t n;
+    Node *nodes;
+};
+
+#define NO_KEY ((Py_UCS4)0xFFFFFFFFu)
+
+typedef struct {
+    Py_ssize_t n_alts;
+    Seq *alts;
+    /* First character -> the alternatives to try there (in order): slot i lists
+     * list[offset[i] .. offset[i] + count[i]); other characters try the `wild` ones. */
+    Py_ssize_t size;      /* power of two */
+    Py_UCS4 *keys;
+    Py_ssize_t *offset, *count;
+    Py_ssize_t *list;
+    Py_ssize_t wild_offset, wild_count;
+} Matcher;
+
+typedef struct {
+    int kind;
+    const void *data;
+    Py_ssize_t start, end;
+} Subject;
+
+static const char *MATCHER_NAME = "training._fastmatch.Matcher";
+
+/* ---- freeing ---- */
+
+static void seq_free(Seq *seq);
+
+static void node_free(Node *node) {
+    PyMem_Free(node->ranges);
+    if (node->seqs != NULL) {
+        for (Py_ssize_t i = 0; i < node->n_seqs; i++) {
+            seq_free(&node->seqs[i]);
+        }
+        PyMem_Free(node->seqs);
+    }
+}
+
+static void seq_free(Seq *seq) {
+    if (seq->nodes != NULL) {
+        for (Py_ssize_t i = 0; i < seq->n; i++) {
+            node_free(&seq->nodes[i]);
+        }
+        PyMem_Free(seq->nodes);
+    }
+    seq->nodes = NULL;
+    seq->n = 0;
+}
+
+static void matcher_free(Matcher *m) {
+    if (m->alts != NULL) {
+        for (Py_ssize_t i = 0; i < m->n_alts; i++) {
+            seq_free(&m->alts[i]);
+        }
+        PyMem_Free(m->alts);
+    }
+    PyMem_Free(m->keys);
+    PyMem_Free(m->offset);
+    PyMem_Free(m->count);
+    PyMem_Free(m->list);
+    PyMem_Free(m);
+}
+
+static void matcher_capsule_free(PyObject *capsule) {
+    matcher_free((Matcher *)PyCapsule_GetPointer(capsule, MATCHER_NAME));
+}
+
+/* ---- reading the program ---- */
+
+static int read_ssize(PyObject *tuple, Py_ssize_t i, Py_ssize_t *out) {
+    *out = PyLong_AsSsize_t(PyTuple_GET_ITEM(tuple, i));
+    return (*out == -1 && PyErr_Occurred()) ? -1 : 0;
+}
+
+static int read_seq(PyObject *object, Seq *seq);
+
+static int read_node(PyObject *object, Node *node) {
+    memset(node, 0, sizeof(*node));
+    if (!PyTuple_Check(object) || PyTuple_GET_SIZE(object) < 2) {
+        PyErr_SetString(PyExc_ValueError, "a node is a tuple (kind, ...)");
+        return -1;
+    }
+    Py_ssize_t kind, size = PyTuple_GET_SIZE(object), value;
+    if (read_ssize(object, 0, &kind) < 0) {
+        return -1;
+    }
+    node->kind = (int)kind;
+    switch (kind) {
+    case N_CHARS: {
+        PyObject *ranges;
+        if (size != 6 || !PyTuple_Check(ranges = PyTuple_GET_ITEM(object, 3))
+                || PyTuple_GET_SIZE(ranges) % 2 != 0) {
+            PyErr_SetString(PyExc_ValueError, "a class node is (0, negate, categories, ranges, min, max)");
+            return -1;
+        }
+        if (read_ssize(object, 1, &value) < 0) {
+            return -1;
+        }
+        node->negate = value != 0;
+        if (read_ssize(object, 2, &value) < 0) {
+            return -1;
+        }
+        node->categories = (int)value;
+        if (read_ssize(object, 4, &node->min) < 0 || read_ssize(object, 5, &node->max) < 0) {
+            return -1;
+        }
+        if (node->min < 0 || node->max < node->min) {
+            PyErr_SetString(PyExc_ValueError, "a class node needs 0 <= min <= max");
+            return -1;
+        }
+        node->n_ranges = PyTuple_GET_SIZE(ranges) / 2;
+        node->ranges = PyMem_New(Py_UCS4, 2 * node->n_ranges + 1);
+        if (node->ranges == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        for (Py_ssize_t i = 0; i < 2 * node->n_ranges; i++) {
+            if (read_ssize(ranges, i, &value) < 0) {
+                return -1;
+            }
+            if (value < 0 || value > 0x10FFFF) {
+                PyErr_SetString(PyExc_ValueError, "a range bound is not a code point");
+                return -1;
+            }
+            node->ranges[i] = (Py_UCS4)value;
+        }
+        return 0;
+    }
+    case N_BRANCH: {
+        PyObject *seqs;
+        if (size != 2 || !PyTuple_Check(seqs = PyTuple_GET_ITEM(object, 1))) {
+            PyErr_SetString(PyExc_ValueError, "a branch node is (1, sequences)");
+            return -1;
+        }
+        node->n_seqs = PyTuple_GET_SIZE(seqs);
+        node->seqs = PyMem_New(Seq, node->n_seqs + 1);
+        if (node->seqs == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        memset(node->seqs, 0, sizeof(Seq) * (node->n_seqs + 1));
+        for (Py_ssize_t i = 0; i < node->n_seqs; i++) {
+            if (read_seq(PyTuple_GET_ITEM(seqs, i), &node->seqs[i]) < 0) {
+                return -1;
+            }
+        }
+        return 0;
+    }
+    case N_LOOK: {
+        if (size != 5) {
+            PyErr_SetString(PyExc_ValueError, "a look-around node is (2, behind, negate, width, sequence)");
+            return -1;
+        }
+        if (read_ssize(object, 1, &value) < 0) {
+            return -1;
+        }
+        node->behind = value != 0;
+        if (read_ssize(object, 2, &value) < 0) {
+            return -1;
+        }
+        node->negate = value != 0;
+        if (read_ssize(object, 3, &node->min) < 0) {
+            return -1;
+        }
+        if (node->min < 0) {
+            PyErr_SetString(PyExc_ValueError, "a look-behind width is not negative");
+            return -1;
+        }
+        node->n_seqs = 1;
+        node->seqs = PyMem_New(Seq, 1);
+        if (node->seqs == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        memset(node->seqs, 0, sizeof(Seq));
+        return read_seq(PyTuple_GET_ITEM(object, 4), &node->seqs[0]);
+    }
+    case N_AT:
+        if (size != 2 || read_ssize(object, 1, &value) < 0) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_ValueError, "an anchor node is (3, where)");
+            }
+            return -1;
+        }
+        node->behind = value != 0;
+        return 0;
+    default:
+        PyErr_Format(PyExc_ValueError, "unknown node kind %zd", kind);
+        return -1;
+    }
+}
+
+static int read_seq(PyObject *object, Seq *seq) {
+    if (!PyTuple_Check(object)) {
+        PyErr_SetString(PyExc_ValueError, "a sequence is a tuple of nodes");
+        return -1;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(object);
+    seq->nodes = PyMem_New(Node, n + 1);
+    if (seq->nodes == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memset(seq->nodes, 0, sizeof(Node) * (n + 1));
+    seq->n = n; /* nodes not read yet are zeroed, so freeing them is safe */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (read_node(PyTuple_GET_ITEM(object, i), &seq->nodes[i]) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static size_t key_slot(Py_UCS4 key, Py_ssize_t size) {
+    return ((size_t)key * 2654435761u) & (size_t)(size - 1);
+}
+
+/* The first-character index: per character, the alternatives that list it and the wild ones, in order. */
+static int build_index(Matcher *m, PyObject *firsts) {
+    Py_ssize_t n_keys = 0, total = 0;
+    for (Py_ssize_t i = 0; i < m->n_alts; i++) {
+        PyObject *chars = PyTuple_GET_ITEM(firsts, i);
+        if (chars != Py_None) {
+            if (!PyTuple_Check(chars)) {
+                PyErr_SetString(PyExc_ValueError, "firsts holds a tuple of code points or None per alternative");
+                return -1;
+            }
+            n_keys += PyTuple_GET_SIZE(chars);
+        }
+    }
+    m->size = 8;
+    while (m->size < 2 * n_keys + 2) {
+        m->size *= 2;
+    }
+    m->keys = PyMem_New(Py_UCS4, m->size);
+    m->offset = PyMem_New(Py_ssize_t, m->size);
+    m->count = PyMem_New(Py_ssize_t, m->size);
+    if (m->keys == NULL || m->offset == NULL || m->count == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < m->size; i++) {
+        m->keys[i] = NO_KEY;
+        m->count[i] = 0;
+    }
+    /* First pass: the distinct keys. */
+    for (Py_ssize_t i = 0; i < m->n_alts; i++) {
+        PyObject *chars = PyTuple_GET_ITEM(firsts, i);
+        if (chars == Py_None) {
+            continue;
+        }
+        for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(chars); j++) {
+            Py_ssize_t value;
+            if (read_ssize(chars, j, &value) < 0) {
+                return -1;
+            }
+            if (value < 0 || value > 0x10FFFF) {
+                PyErr_SetString(PyExc_ValueError, "a first character is not a code point");
+                return -1;
+            }
+            size_t slot = key_slot((Py_UCS4)value, m->size);
+            while (m->keys[slot] != NO_KEY && m->keys[slot] != (Py_UCS4)value) {
+                slot = (slot + 1) & (size_t)(m->size - 1);
+            }
+            m->keys[slot] = (Py_UCS4)value;
+        }
+    }
+    Py_ssize_t wild = 0;
+    for (Py_ssize_t i = 0; i < m->n_alts; i++) {
+        wild += PyTuple_GET_ITEM(firsts, i) == Py_None;
+    }
+    Py_ssize_t distinct = 0;
+    for (Py_ssize_t i = 0; i < m->size; i++) {
+        distinct += m->keys[i] != NO_KEY;
+    }
+    /* Each key lists at most every alternative; the wild list follows. */
+    total = distinct * m->n_alts + wild;
+    m->list = PyMem_New(Py_ssize_t, total + 1);
+    if (m->list == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_ssize_t used = 0;
+    for (Py_ssize_t s = 0; s < m->size; s++) {
+        if (m->keys[s] == NO_KEY) {
+            continue;
+        }
+        m->offset[s] = used;
+        for (Py_ssize_t i = 0; i < m->n_alts; i++) {
+            PyObject *chars = PyTuple_GET_ITEM(firsts, i);
+            int listed = chars == Py_None;
+            for (Py_ssize_t j = 0; !listed && j < PyTuple_GET_SIZE(chars); j++) {
+                listed = (Py_UCS4)PyLong_AsSsize_t(PyTuple_GET_ITEM(chars, j)) == m->keys[s];
+            }
+            if (listed) {
+                m->list[used++] = i;
+            }
+        }
+        m->count[s] = used - m->offset[s];
+    }
+    m->wild_offset = used;
+    for (Py_ssize_t i = 0; i < m->n_alts; i++) {
+        if (PyTuple_GET_ITEM(firsts, i) == Py_None) {
+            m->list[used++] = i;
+        }
+    }
+    m->wild_count = used - m->wild_offset;
+    return 0;
+}
+
+static PyObject *compile_matcher(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2 || !PyTuple_Check(args[0]) || !PyTuple_Check(args[1])
+            || PyTuple_GET_SIZE(args[0]) != PyTuple_GET_SIZE(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "compile(alternatives, firsts): two tuples of one length");
+        return NULL;
+    }
+    Matcher *m = PyMem_New(Matcher, 1);
+    if (m == NULL) {
+        return PyErr_NoMemory();
+    }
+    memset(m, 0, sizeof(*m));
+    m->n_alts = PyTuple_GET_SIZE(args[0]);
+    m->alts = PyMem_New(Seq, m->n_alts + 1);
+    if (m->alts == NULL) {
+        PyMem_Free(m);
+        return PyErr_NoMemory();
+    }
+    memset(m->alts, 0, sizeof(Seq) * (m->n_alts + 1));
+    for (Py_ssize_t i = 0; i < m->n_alts; i++) {
+        if (read_seq(PyTuple_GET_ITEM(args[0], i), &m->alts[i]) < 0) {
+            matcher_free(m);
+            return NULL;
+        }
+    }
+    if (build_index(m, args[1]) < 0) {
+        matcher_free(m);
+        return NULL;
+    }
+    PyObject *capsule = PyCapsule_New(m, MATCHER_NAME, matcher_capsule_free);
+    if (capsule == NULL) {
+        matcher_free(m);
+    }
+    return capsule;
+}
+
+/* ---- matching ---- */
+
+static inline int class_has(const Node *node, Py_UCS4 ch) {
+    int hit = 0;
+    for (Py_ssize_t i = 0; i < node->n_ranges; i++) {
+        if (ch >= node->ranges[2 * i] && ch <= node->ranges[2 * i + 1]) {
+            hit = 1;
+            break;
+        }
+    }
+    if (!hit && node->categories) {
+        int c = node->categories;
+        hit = ((c & CAT_SPACE) && Py_UNICODE_ISSPACE(ch))
+            || ((c & CAT_NOT_SPACE) && !Py_UNICODE_ISSPACE(ch))
+            || ((c & CAT_DIGIT) && Py_UNICODE_ISDECIMAL(ch))
+            || ((c & CAT_NOT_DIGIT) && !Py_UNICODE_ISDECIMAL(ch))
+            || ((c & CAT_WORD) && (Py_UNICODE_ISALNUM(ch) || ch == '_'))
+            || ((c & CAT_NOT_WORD) && !(Py_UNICODE_ISALNUM(ch) || ch == '_'));
+    }
+    return hit != node->negate;
+}
+
+typedef struct Cont {
+    const Seq *seq;
+    Py_ssize_t index;
+    const struct Cont *next;
+} Cont;
+
+/* Does seq[index:] followed by the continuations match at pos? On success *end is where the whole
+ * match ends. Recursion depth is bounded by the pattern's nesting, not by the text. */
+static int match_seq(const Subject *s, const Seq *seq, Py_ssize_t index, Py_ssize_t pos, const Cont *cont,
+                     Py_ssize_t *end) {
+    for (;;) {
+        if (index == seq->n) {
+            if (cont == NULL) {
+                *end = pos;
+                return 1;
+            }
+            seq = cont->seq;
+            index = cont->index;
+            cont = cont->next;
+            continue;
+        }
+        const Node *node = &seq->nodes[index];
+        switch (node->kind) {
+        case N_AT:
+            if (node->behind ? !(pos == s->end || (pos + 1 == s->end && PyUnicode_READ(s->kind, s->data, pos) == '\n'))
+                             : pos != s->start) {
+                return 0;
+            }
+            index++;
+            continue;
+        case N_CHARS: {
+            Py_ssize_t limit = s->end - pos < node->max ? s->end - pos : node->max, n = 0;
+            while (n < limit && class_has(node, PyUnicode_READ(s->kind, s->data, pos + n))) {
+                n++;
+            }
+            if (n < node->min) {
+                return 0;
+            }
+            if (n == node->min) {
+                pos += n;
+                index++;
+                continue;
+            }
+            /* Greedy: the longest run first, then one character less at a time; when a single
+             * character follows (as in re), only where it stands. */
+            const Node *next = index + 1 < seq->n ? &seq->nodes[index + 1] : NULL;
+            int literal = next != NULL && next->kind == N_CHARS && next->min >= 1 && !next->negate
+                && !next->categories && next->n_ranges == 1 && next->ranges[0] == next->ranges[1];
+            for (Py_ssize_t k = n; k >= node->min; k--) {
+                if (literal && (pos + k >= s->end || PyUnicode_READ(s->kind, s->data, pos + k) != next->ranges[0])) {
+                    continue;
+                }
+                if (match_seq(s, seq, index + 1, pos + k, cont, end)) {
+                    return 1;
+                }
+            }
+            return 0;
+        }
+        case N_BRANCH: {
+            Cont after = {seq, index + 1, cont};
+            for (Py_ssize_t i = 0; i < node->n_seqs; i++) {
+                if (match_seq(s, &node->seqs[i], 0, pos, &after, end)) {
+                    return 1;
+                }
+            }
+            return 0;
+        }
+        case N_LOOK: {
+            /* Atomic, as in re: the body's own match is not revisited. */
+            Py_ssize_t at = node->behind ? pos - node->min : pos, body_end;
+            int found = at >= s->start && match_seq(s, &node->seqs[0], 0, at, NULL, &body_end);
+            if (found == node->negate) {
+                return 0;
+            }
+            index++;
+            continue;
+        }
+        default:
+            return 0;
+        }
+    }
+}
+
+/* The end of the leftmost-first match starting at pos, or -1. */
+static Py_ssize_t match_at(const Matcher *m, const Subject *s, Py_ssize_t pos) {
+    Py_UCS4 ch = PyUnicode_READ(s->kind, s->data, pos);
+    size_t slot = key_slot(ch, m->size);
+    while (m->keys[slot] != NO_KEY && m->keys[slot] != ch) {
+        slot = (slot + 1) & (size_t)(m->size - 1);
+    }
+    const Py_ssize_t *alts;
+    Py_ssize_t count;
+    if (m->keys[slot] == ch) {
+        alts = m->list + m->offset[slot];
+        count = m->count[slot];
+    } else {
+        alts = m->list + m->wild_offset;
+        count = m->wild_count;
+    }
+    Py_ssize_t end;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (match_seq(s, &m->alts[alts[i]], 0, pos, NULL, &end)) {
+            return end;
+        }
+    }
+    return -1;
+}
+
+static Matcher *get_matcher(PyObject *capsule) {
+    return (Matcher *)PyCapsule_GetPointer(capsule, MATCHER_NAME);
+}
+
+static int append_span(PyObject *list, Py_ssize_t start, Py_ssize_t end) {
+    PyObject *a = PyLong_FromSsize_t(start), *b = PyLong_FromSsize_t(end);
+    int status = (a == NULL || b == NULL || PyList_Append(list, a) < 0 || PyList_Append(list, b) < 0) ? -1 : 0;
+    Py_XDECREF(a);
+    Py_XDECREF(b);
+    return status;
+}
+
+static PyObject *find_all(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2 || !PyUnicode_CheckExact(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "find_all(matcher, text): text must be a str");
+        return NULL;
+    }
+    Matcher *m = get_matcher(args[0]);
+    if (m == NULL) {
+        return NULL;
+    }
+    Subject s = {PyUnicode_KIND(args[1]), PyUnicode_DATA(args[1]), 0, PyUnicode_GET_LENGTH(args[1])};
+    PyObject *spans = PyList_New(0);
+    if (spans == NULL) {
+        return NULL;
+    }
+    Py_ssize_t pos = s.start;
+    while (pos < s.end) {
+        Py_ssize_t end = match_at(m, &s, pos);
+        if (end < 0) {
+            pos++;
+            continue;
+        }
+        if (append_span(spans, pos, end) < 0) {
+            Py_DECREF(spans);
+            return NULL;
+        }
+        /* Patterns are compiled only when no match is empty (matcher.py), so this moves on. */
+        pos = end > pos ? end : pos + 1;
+    }
+    return spans;
+}
+
+static PyObject *search(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4 || !PyUnicode_CheckExact(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "search(matcher, text, start, end): text must be a str");
+        return NULL;
+    }
+    Matcher *m = get_matcher(args[0]);
+    if (m == NULL) {
+        return NULL;
+    }
+    Py_ssize_t length = PyUnicode_GET_LENGTH(args[1]);
+    Py_ssize_t start = PyLong_AsSsize_t(args[2]), end = PyLong_AsSsize_t(args[3]);
+    if ((start == -1 || end == -1) && PyErr_Occurred()) {
+        return NULL;
+    }
+    /* As a slice text[start:end] would be. */
+    if (start < 0) {
+        start = start + length < 0 ? 0 : start + length;
+    }
+    if (end < 0) {
+        end = end + length < 0 ? 0 : end + length;
+    }
+    if (start > length) {
+        start = length;
+    }
+    if (end > length) {
+        end = length;
+    }
+    Subject s = {PyUnicode_KIND(args[1]), PyUnicode_DATA(args[1]), start, end < start ? start : end};
+    for (Py_ssize_t pos = s.start; pos < s.end; pos++) {
+        if (match_at(m, &s, pos) >= 0) {
+            Py_RETURN_TRUE;
+        }
+    }
+    Py_RETURN_FALSE;
+}
+
+/* ---- several patterns in one pass ---- */
+
+/* Up to 64 matchers scanned together: one look-up per position (a bitmap of the Basic Multilingual
+ * Plane's first characters, then a hash table of which matchers list the character) instead of one
+ * scan per pattern. Each matcher keeps its own position, so its matches are those of its own scan. */
+typedef struct {
+    Py_ssize_t n;
+    Matcher **matchers;
+    PyObject *capsules;        /* the matchers' capsules, kept alive */
+    unsigned char bmp[0x10000 / 8];
+    Py_ssize_t size;           /* power of two */
+    Py_UCS4 *keys;
+    unsigned long long *masks; /* per key: the matchers with alternatives that start with it */
+    unsigned long long wild;   /* matchers with alternatives that can start with any character */
+} MatcherSet;
+
+static const char *SET_NAME = "training._fastmatch.MatcherSet";
+
+static void set_free(MatcherSet *set) {
+    Py_XDECREF(set->capsules);
+    PyMem_Free(set->matchers);
+    PyMem_Free(set->keys);
+    PyMem_Free(set->masks);
+    PyMem_Free(set);
+}
+
+static void set_capsule_free(PyObject *capsule) {
+    set_free((MatcherSet *)PyCapsule_GetPointer(capsule, SET_NAME));
+}
+
+static int set_add_key(MatcherSet *set, Py_UCS4 key, unsigned long long bit) {
+    size_t slot = key_slot(key, set->size);
+    while (set->keys[slot] != NO_KEY && set->keys[slot] != key) {
+        slot = (slot + 1) & (size_t)(set->size - 1);
+    }
+    set->keys[slot] = key;
+    set->masks[slot] |= bit;
+    if (key < 0x10000) {
+        set->bmp[key >> 3] |= (unsigned char)(1u << (key & 7));
+    }
+    return 0;
+}
+
+static PyObject *compile_set(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 1 || !PyTuple_Check(args[0]) || PyTuple_GET_SIZE(args[0]) > 64) {
+        PyErr_SetString(PyExc_TypeError, "compile_set(matchers): a tuple of at most 64 matchers");
+        return NULL;
+    }
+    MatcherSet *set = PyMem_New(MatcherSet, 1);
+    if (set == NULL) {
+        return PyErr_NoMemory();
+    }
+    memset(set, 0, sizeof(*set));
+    set->n = PyTuple_GET_SIZE(args[0]);
+    set->matchers = PyMem_New(Matcher *, set->n + 1);
+    if (set->matchers == NULL) {
+        set_free(set);
+        return PyErr_NoMemory();
+    }
+    Py_ssize_t n_keys = 0;
+    for (Py_ssize_t i = 0; i < set->n; i++) {
+        set->matchers[i] = get_matcher(PyTuple_GET_ITEM(args[0], i));
+        if (set->matchers[i] == NULL) {
+            set_free(set);
+            return NULL;
+        }
+        n_keys += set->matchers[i]->size;
+    }
+    Py_INCREF(args[0]);
+    set->capsules = args[0];
+    set->size = 8;
+    while (set->size < 2 * n_keys + 2) {
+        set->size *= 2;
+    }
+    set->keys = PyMem_New(Py_UCS4, set->size);
+    set->masks = PyMem_New(unsigned long long, set->size);
+    if (set->keys == NULL || set->masks == NULL) {
+        set_free(set);
+        return PyErr_NoMemory();
+    }
+    for (Py_ssize_t s = 0; s < set->size; s++) {
+        set->keys[s] = NO_KEY;
+        set->masks[s] = 0;
+    }
+    for (Py_ssize_t i = 0; i < set->n; i++) {
+        const Matcher *m = set->matchers[i];
+        unsigned long long bit = 1ull << i;
+        if (m->wild_count > 0) {
+            set->wild |= bit;
+        }
+        for (Py_ssize_t s = 0; s < m->size; s++) {
+            if (m->keys[s] != NO_KEY) {
+                set_add_key(set, m->keys[s], bit);
+            }
+        }
+    }
+    PyObject *capsule = PyCapsule_New(set, SET_NAME, set_capsule_free);
+    if (capsule == NULL) {
+        set_free(set);
+    }
+    return capsule;
+}
+
+static PyObject *find_all_set(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2 || !PyUnicode_CheckExact(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "find_all_set(matchers, text): text must be a str");
+        return NULL;
+    }
+    MatcherSet *set = (MatcherSet *)PyCapsule_GetPointer(args[0], SET_NAME);
+    if (set == NULL) {
+        return NULL;
+    }
+    Subject s = {PyUnicode_KIND(args[1]), PyUnicode_DATA(args[1]), 0, PyUnicode_GET_LENGTH(args[1])};
+    PyObject *result = PyTuple_New(set->n);
+    if (result == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < set->n; i++) {
+        PyObject *list = PyList_New(0);
+        if (list == NULL) {
+            Py_DECREF(result);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(result, i, list);
+    }
+    Py_ssize_t next_local[64];
+    for (Py_ssize_t i = 0; i < set->n; i++) {
+        next_local[i] = 0; /* where matcher i may match next: after its last match */
+    }
+    for (Py_ssize_t pos = 0; pos < s.end; pos++) {
+        Py_UCS4 ch = PyUnicode_READ(s.kind, s.data, pos);
+        unsigned long long mask = set->wild;
+        if (ch >= 0x10000 || (set->bmp[ch >> 3] >> (ch & 7)) & 1) {
+            size_t slot = key_slot(ch, set->size);
+            while (set->keys[slot] != NO_KEY && set->keys[slot] != ch) {
+                slot = (slot + 1) & (size_t)(set->size - 1);
+            }
+            if (set->keys[slot] == ch) {
+                mask |= set->masks[slot];
+            }
+        }
+        for (Py_ssize_t i = 0; mask != 0; i++, mask >>= 1) {
+            if (!(mask & 1) || pos < next_local[i]) {
+                continue;
+            }
+            Py_ssize_t end = match_at(set->matchers[i], &s, pos);
+            if (end >= 0) {
+                if (append_span(PyTuple_GET_ITEM(result, i), pos, end) < 0) {
+                    Py_DECREF(result);
+                    return NULL;
+                }
+                next_local[i] = end > pos ? end : pos + 1;
+            }
+        }
+    }
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"compile", (PyCFunction)(void (*)(void))compile_matcher, METH_FASTCALL,
+     "Compile a program from training.matcher (a capsule for find_all and search)."},
+    {"find_all", (PyCFunction)(void (*)(void))find_all, METH_FASTCALL,
+     "Flat start, end list of the matches in text, as re.finditer finds them."},
+    {"search", (PyCFunction)(void (*)(void))search, METH_FASTCALL,
+     "Whether the pattern matches anywhere in text[start:end], as re.search on that slice."},
+    {"compile_set", (PyCFunction)(void (*)(void))compile_set, METH_FASTCALL,
+     "Combine up to 64 matchers for find_all_set."},
+    {"find_all_set", (PyCFunction)(void (*)(void))find_all_set, METH_FASTCALL,
+     "Per matcher of the set, the flat start, end list of its matches in text (one pass for all)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_fastmatch", "Compiled matching of training.matcher.", -1, methods,
+};
+
+#ifndef FASTMATCH_SOURCE_SHA256
+#define FASTMATCH_SOURCE_SHA256 ""
+#endif
+
+PyMODINIT_FUNC PyInit__fastmatch(void) {
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL) {
+        return NULL;
+    }
+    if (PyModule_AddIntConstant(m, "CAT_SPACE", CAT_SPACE) < 0
+            || PyModule_AddIntConstant(m, "CAT_NOT_SPACE", CAT_NOT_SPACE) < 0
+            || PyModule_AddIntConstant(m, "CAT_DIGIT", CAT_DIGIT) < 0
+            || PyModule_AddIntConstant(m, "CAT_NOT_DIGIT", CAT_NOT_DIGIT) < 0
+            || PyModule_AddIntConstant(m, "CAT_WORD", CAT_WORD) < 0
+            || PyModule_AddIntConstant(m, "CAT_NOT_WORD", CAT_NOT_WORD) < 0
+            || PyModule_AddStringConstant(m, "SOURCE_SHA256", FASTMATCH_SOURCE_SHA256) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

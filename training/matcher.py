@@ -1,0 +1,184 @@
+"""The keyword and clause regexes, matched by compiled code when it is there (training/_fastmatch.c).
+
+``Matcher(pattern)`` answers two questions with ``re``'s own results:
+``spans(text)``, the flat start/end list of ``pattern.finditer(text)``, and
+``search(text, start, end)``, whether ``pattern.search(text[start:end])``
+finds anything. When the compiled module was built and the pattern's syntax
+is in its subset (literals, classes, greedy repeats of one character,
+alternation, look-around, ^ and $; no flags, no empty match), the pattern is
+translated from ``re``'s own parse into the module's program; otherwise
+``re`` answers. Tests compare the two on the corpus and on fuzzed text.
+"""
+from __future__ import annotations
+
+import re
+from functools import partial
+
+from .extensions import compiled_module
+
+# re's parser is how the translation reads a pattern exactly as re does; if a later Python
+# moves it, matching falls back to re.
+try:
+    from re import _constants as _sre_constants
+    from re import _parser as _sre_parser
+except ImportError:  # pragma: no cover - depends on the Python version
+    _sre_constants = _sre_parser = None
+
+
+_fastmatch = compiled_module("_fastmatch", "matching with re")
+
+
+class Unsupported(ValueError):
+    """The pattern uses syntax outside the compiled matcher's subset."""
+
+
+# Largest first-character class listed in the first-character index; larger ones try every position.
+_MAX_FIRST_CHARS = 256
+
+
+def _class_node(items, low: int, high: int) -> tuple:
+    """(0, negate, categories, ranges, min, max) for one character matched by a class (re's IN items)."""
+    c = _sre_constants
+    categories = {c.CATEGORY_SPACE: _fastmatch.CAT_SPACE, c.CATEGORY_NOT_SPACE: _fastmatch.CAT_NOT_SPACE,
+                  c.CATEGORY_DIGIT: _fastmatch.CAT_DIGIT, c.CATEGORY_NOT_DIGIT: _fastmatch.CAT_NOT_DIGIT,
+                  c.CATEGORY_WORD: _fastmatch.CAT_WORD, c.CATEGORY_NOT_WORD: _fastmatch.CAT_NOT_WORD}
+    negate, flags, ranges = 0, 0, []
+    for index, (op, value) in enumerate(items):
+        if op is c.NEGATE and index == 0:
+            negate = 1
+        elif op is c.LITERAL:
+            ranges += [value, value]
+        elif op is c.RANGE:
+            ranges += list(value)
+        elif op is c.CATEGORY and value in categories:
+            flags |= categories[value]
+        else:
+            raise Unsupported(f"{op} {value} in a class")
+    return (0, negate, flags, tuple(ranges), low, high)
+
+
+def _nodes(op, value) -> list[tuple]:
+    c = _sre_constants
+    if op is c.LITERAL:
+        return [(0, 0, 0, (value, value), 1, 1)]
+    if op is c.NOT_LITERAL:
+        return [(0, 1, 0, (value, value), 1, 1)]
+    if op is c.IN:
+        return [_class_node(value, 1, 1)]
+    if op is c.MAX_REPEAT:
+        low, high, body = value
+        if len(body.data) != 1:
+            raise Unsupported("a repeat of more than one character")
+        nodes = _nodes(*body.data[0])
+        if len(nodes) != 1 or nodes[0][0] != 0 or nodes[0][4:] != (1, 1):
+            raise Unsupported("a repeat of more than one character")
+        return [nodes[0][:4] + (low, high)]
+    if op is c.SUBPATTERN:
+        _, add_flags, del_flags, body = value
+        if add_flags or del_flags:
+            raise Unsupported("inline flags")
+        return list(_sequence(body))
+    if op is c.BRANCH:
+        return [(1, tuple(_sequence(alternative) for alternative in value[1]))]
+    if op is c.ASSERT or op is c.ASSERT_NOT:
+        direction, body = value
+        width = 0
+        if direction < 0:
+            low, high = body.getwidth()
+            if low != high:
+                raise Unsupported("a look-behind of varying width")
+            width = low
+        return [(2, int(direction < 0), int(op is c.ASSERT_NOT), width, _sequence(body))]
+    if op is c.AT and value in (c.AT_BEGINNING, c.AT_END):
+        return [(3, int(value is c.AT_END))]
+    raise Unsupported(f"{op} {value}")
+
+
+def _sequence(parsed) -> tuple:
+    return tuple(node for op, value in parsed.data for node in _nodes(op, value))
+
+
+def _class_chars(node: tuple) -> frozenset | None:
+    """The characters one class node matches, when few enough to list."""
+    _, negate, flags, ranges, _, _ = node
+    if negate or flags or sum(hi - lo + 1 for lo, hi in zip(ranges[::2], ranges[1::2])) > _MAX_FIRST_CHARS:
+        return None
+    return frozenset(code for lo, hi in zip(ranges[::2], ranges[1::2]) for code in range(lo, hi + 1))
+
+
+def first_chars(nodes: tuple) -> frozenset | None:
+    """Every character a match of ``nodes`` can start with, or None when any can (or too many)."""
+    for index, node in enumerate(nodes):
+        kind = node[0]
+        if kind in (2, 3):  # look-around and anchors consume nothing: the next node decides
+            continue
+        if kind == 0:
+            if node[4] == 0:
+                return None
+            return _class_chars(node)
+        # An alternation: the union over its alternatives, each followed by the rest.
+        union: set = set()
+        for alternative in node[1]:
+            chars = first_chars(alternative + nodes[index + 1:])
+            if chars is None:
+                return None
+            union |= chars
+        return frozenset(union)
+    return None
+
+
+def program(pattern: re.Pattern) -> tuple:
+    """(alternatives, firsts) for _fastmatch.compile; Unsupported when outside its subset."""
+    if _sre_parser is None or _fastmatch is None:
+        raise Unsupported("no compiled matcher")
+    if not isinstance(pattern.pattern, str) or pattern.flags != re.UNICODE:
+        raise Unsupported("flags or a bytes pattern")
+    parsed = _sre_parser.parse(pattern.pattern, pattern.flags)
+    if parsed.getwidth()[0] < 1:
+        raise Unsupported("a pattern that can match the empty string")
+    nodes = _sequence(parsed)
+    # A pattern that is one alternation is indexed by its alternatives' first characters.
+    alternatives = nodes[0][1] if len(nodes) == 1 and nodes[0][0] == 1 else (nodes,)
+    firsts = tuple(None if (chars := first_chars(a)) is None else tuple(sorted(chars)) for a in alternatives)
+    return alternatives, firsts
+
+
+class Matcher:
+    """``spans`` and ``search`` of one pattern, compiled when possible (``compiled`` says which)."""
+
+    def __init__(self, pattern: re.Pattern):
+        self.pattern = pattern
+        self.compiled = False
+        try:
+            alternatives, firsts = program(pattern)
+        except Unsupported:
+            return
+        capsule = _fastmatch.compile(alternatives, firsts)
+        self.compiled = True
+        self._capsule = capsule
+        # Bound C functions: one call per question, no Python frame.
+        self.spans = partial(_fastmatch.find_all, capsule)
+        self.search = partial(_fastmatch.search, capsule)
+
+    def spans(self, text: str) -> list[int]:
+        """start, end, start, end, ... of the pattern's matches, as ``finditer`` finds them."""
+        return [bound for match in self.pattern.finditer(text) for bound in match.span()]
+
+    def search(self, text: str, start: int, end: int) -> bool:
+        """Whether the pattern matches in ``text[start:end]``, taken as a string of its own."""
+        return self.pattern.search(text[start:end]) is not None
+
+
+class MatcherSet:
+    """``spans`` of several patterns over one text: with the compiled module, one pass for all."""
+
+    def __init__(self, patterns):
+        self.matchers = tuple(Matcher(pattern) for pattern in patterns)
+        self.compiled = bool(self.matchers) and len(self.matchers) <= 64 and all(m.compiled for m in self.matchers)
+        if self.compiled:
+            self.spans = partial(_fastmatch.find_all_set,
+                                 _fastmatch.compile_set(tuple(m._capsule for m in self.matchers)))
+
+    def spans(self, text: str) -> tuple[list[int], ...]:
+        """Per pattern, what its ``Matcher.spans`` gives."""
+        return tuple(matcher.spans(text) for matcher in self.matchers)
