@@ -41,6 +41,9 @@ def _fuzzed_texts(seed=5, n=4000):
         texts += [normalize_text(json.loads(line)["text"]) for line in lines[::5]]
     alphabet = sorted(set("".join(p.pattern for p in KEYWORD_PATTERNS.values()))
                       | set("abcdefghijklmnopqrstuvwxyz0123456789 \n。、元前-"))
+    # Every past prefix right before a keyword, after a letter (which stops it), a non-letter or nothing.
+    texts += [f"{before}{prefix}{keyword}" for before in ("", "x", "・", "。", "現在 ")
+              for prefix in keywords.PAST_PREFIX_WORDS for keyword in ("cto", "記者", "課長")]
     rng = random.Random(seed)
     for _ in range(n):
         texts.append("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))))
@@ -208,3 +211,83 @@ def test_long_adversarial_text_is_matched_as_re_does():
     assert len(text) == 10_000
     for pattern in [keywords.ROLE_PATTERNS["executive"], re.compile(r"chief [a-z ]*officer|[^。]{0,5000}y")]:
         assert Matcher(pattern).spans(text) == _re_spans(pattern, text)
+
+
+@pytest.fixture
+def re_only_keywords(monkeypatch):
+    """training.keywords with every pattern matched by re: the reference the compiled code must equal."""
+    with monkeypatch.context() as patch:
+        patch.setattr(matcher, "_fastmatch", None)
+        plain = {name: Matcher(getattr(keywords, pattern)) for name, pattern in [
+            ("_SPLIT", "CLAUSE_SPLIT_RE"), ("_CURRENT", "CURRENT_CLAUSE_RE"), ("_PAST", "PAST_CLAUSE_RE"),
+            ("_PAST_PREFIX", "PAST_PREFIX_RE")]}
+        roles = MatcherSet(keywords.ROLE_PATTERNS.values())
+    for name, plain_matcher in plain.items():
+        monkeypatch.setattr(keywords, name, plain_matcher)
+    monkeypatch.setattr(keywords, "_ROLE_MATCHERS", roles)
+    monkeypatch.setattr(keywords, "_CLAUSES_COMPILED", False)
+    monkeypatch.setattr(keywords, "_CUES_COMPILED", False)
+    keywords.clause_spans.cache_clear()
+    yield keywords
+    keywords.clause_spans.cache_clear()
+
+
+def test_compiled_clauses_and_cue_columns_equal_the_re_path(fuzzed_texts, monkeypatch, re_only_keywords):
+    fastmatch = _compiled_or_skip()
+    compiled = {name: Matcher(getattr(keywords, pattern)) for name, pattern in [
+        ("split", "CLAUSE_SPLIT_RE"), ("current", "CURRENT_CLAUSE_RE"), ("past", "PAST_CLAUSE_RE"),
+        ("prefix", "PAST_PREFIX_RE")]}
+    roles = MatcherSet(keywords.ROLE_PATTERNS.values())
+    vocabulary = {f"kw:{role}:{tense}": column for column, (role, tense) in enumerate(
+        (role, tense) for role in keywords.ROLE_PATTERNS for tense in ("plain", "past", "current", "first"))
+        if column % 5}  # some cues missing from the vocabulary, as in a model trained without them
+    table = keywords.cue_column_table(vocabulary)
+    assert table.count(-1) == len(table) - len(vocabulary)
+    for text in fuzzed_texts:
+        spans = re_only_keywords.clause_spans.__wrapped__(text)
+        assert fastmatch.clause_spans(compiled["split"].capsule, compiled["current"].capsule, compiled["past"].capsule,
+                                      keywords._PAST_BOUNDARY_WORDS, text) == spans, text
+        for first_clause in (True, False):
+            expected = sorted(c for c in map(vocabulary.get, re_only_keywords.keyword_cues(text, first_clause))
+                              if c is not None)
+            columns = fastmatch.cue_columns(roles.capsule, compiled["prefix"].capsule, text, spans, first_clause,
+                                            table)
+            assert sorted(columns) == expected, (text, first_clause)
+
+
+def test_keywords_take_the_compiled_path_also_for_str_subclasses():
+    _compiled_or_skip()
+    assert keywords._CLAUSES_COMPILED and keywords._CUES_COMPILED
+    table = keywords.cue_column_table({"kw:executive:plain": 0, "kw:executive:first": 1})
+
+    class Text(str):
+        pass
+
+    assert keywords.cue_columns("abc社 取締役", True, table) == [0, 1]
+    assert keywords.cue_columns(Text("abc社 取締役"), True, table) == [0, 1]
+    assert keywords.keyword_matches(Text("元cto")) == keywords.keyword_matches("元cto") == [("kw:executive:past", "cto")]
+    assert keywords.clause_spans(Text("元記者。現在は編集長")) == keywords.clause_spans("元記者。現在は編集長")
+
+
+def test_clause_and_cue_functions_reject_bad_arguments_with_errors():
+    fastmatch = _compiled_or_skip()
+    split, current, past, prefix = (keywords._SPLIT.capsule, keywords._CURRENT.capsule, keywords._PAST.capsule,
+                                    keywords._PAST_PREFIX.capsule)
+    roles = keywords._ROLE_MATCHERS.capsule
+    table = (-1,) * (4 * len(keywords.ROLE_PATTERNS))
+    with pytest.raises(TypeError):
+        fastmatch.clause_spans(split, current, past, ["を経て"], "a")  # boundaries not a tuple
+    with pytest.raises(TypeError):
+        fastmatch.clause_spans(split, current, past, (1,), "a")
+    with pytest.raises(ValueError):
+        fastmatch.clause_spans(roles, current, past, (), "a")  # a set where a matcher goes
+    with pytest.raises(ValueError):
+        fastmatch.cue_columns(roles, prefix, "a", (), True, table[:-1])
+    with pytest.raises(TypeError):
+        fastmatch.cue_columns(roles, prefix, "a", ((0, 1),), True, table)
+    with pytest.raises(ValueError):
+        fastmatch.cue_columns(roles, prefix, "a", ((0, 1, "future"),), True, table)
+    with pytest.raises(ValueError):
+        fastmatch.cue_columns(split, prefix, "a", (), True, table)  # a matcher where the set goes
+    assert fastmatch.cue_columns(roles, prefix, "", (), False, table) == []
+    assert fastmatch.clause_spans(split, current, past, (), "") == ()

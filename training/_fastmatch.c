@@ -27,6 +27,10 @@
  *   search(matcher, text, start, end) -> bool                as re.search(text[start:end])
  *   compile_set(matchers) -> set;  find_all_set(set, text) -> (find_all of each matcher, ...)
  *       in one pass over the text, for the seven role patterns of one bio
+ *   clause_spans(split, current, past, past_boundaries, text)
+ *   cue_columns(roles, past_prefix, text, spans, first_clause, table)
+ *       training/keywords.py's clause_spans and keyword cues, in C on the same matchers (the
+ *       latter straight to the cue block's columns, for training/fast.py)
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -526,6 +530,17 @@ static Py_ssize_t match_at(const Matcher *m, const Subject *s, Py_ssize_t pos) {
     return -1;
 }
 
+/* Whether the pattern matches in text[start:end], taken as a string of its own. */
+static int search_range(const Matcher *m, const Subject *text, Py_ssize_t start, Py_ssize_t end) {
+    Subject s = {text->kind, text->data, start, end};
+    for (Py_ssize_t pos = start; pos < end; pos++) {
+        if (match_at(m, &s, pos) >= 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static Matcher *get_matcher(PyObject *capsule) {
     return (Matcher *)PyCapsule_GetPointer(capsule, MATCHER_NAME);
 }
@@ -596,13 +611,8 @@ static PyObject *search(PyObject *module, PyObject *const *args, Py_ssize_t narg
     if (end > length) {
         end = length;
     }
-    Subject s = {PyUnicode_KIND(args[1]), PyUnicode_DATA(args[1]), start, end < start ? start : end};
-    for (Py_ssize_t pos = s.start; pos < s.end; pos++) {
-        if (match_at(m, &s, pos) >= 0) {
-            Py_RETURN_TRUE;
-        }
-    }
-    Py_RETURN_FALSE;
+    Subject s = {PyUnicode_KIND(args[1]), PyUnicode_DATA(args[1]), 0, PyUnicode_GET_LENGTH(args[1])};
+    return PyBool_FromLong(search_range(m, &s, start, end < start ? start : end));
 }
 
 /* ---- several patterns in one pass ---- */
@@ -708,12 +718,57 @@ static PyObject *compile_set(PyObject *module, PyObject *const *args, Py_ssize_t
     return capsule;
 }
 
+typedef int (*OnMatch)(void *context, Py_ssize_t which, Py_ssize_t start, Py_ssize_t end);
+
+/* Every match of every matcher of the set in the subject, as each matcher's own scan finds them,
+ * handed to on_match in order of position. */
+static int set_scan(const MatcherSet *set, const Subject *s, OnMatch on_match, void *context) {
+    Py_ssize_t next[64];
+    for (Py_ssize_t i = 0; i < set->n; i++) {
+        next[i] = s->start; /* where matcher i may match next: after its last match */
+    }
+    for (Py_ssize_t pos = s->start; pos < s->end; pos++) {
+        Py_UCS4 ch = PyUnicode_READ(s->kind, s->data, pos);
+        unsigned long long mask = set->wild;
+        if (ch >= 0x10000 || (set->bmp[ch >> 3] >> (ch & 7)) & 1) {
+            size_t slot = key_slot(ch, set->size);
+            while (set->keys[slot] != NO_KEY && set->keys[slot] != ch) {
+                slot = (slot + 1) & (size_t)(set->size - 1);
+            }
+            if (set->keys[slot] == ch) {
+                mask |= set->masks[slot];
+            }
+        }
+        for (Py_ssize_t i = 0; mask != 0; i++, mask >>= 1) {
+            if (!(mask & 1) || pos < next[i]) {
+                continue;
+            }
+            Py_ssize_t end = match_at(set->matchers[i], s, pos);
+            if (end >= 0) {
+                if (on_match(context, i, pos, end) < 0) {
+                    return -1;
+                }
+                next[i] = end > pos ? end : pos + 1;
+            }
+        }
+    }
+    return 0;
+}
+
+static int collect_span(void *context, Py_ssize_t which, Py_ssize_t start, Py_ssize_t end) {
+    return append_span(PyTuple_GET_ITEM((PyObject *)context, which), start, end);
+}
+
+static MatcherSet *get_set(PyObject *capsule) {
+    return (MatcherSet *)PyCapsule_GetPointer(capsule, SET_NAME);
+}
+
 static PyObject *find_all_set(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 2 || !PyUnicode_CheckExact(args[1])) {
         PyErr_SetString(PyExc_TypeError, "find_all_set(matchers, text): text must be a str");
         return NULL;
     }
-    MatcherSet *set = (MatcherSet *)PyCapsule_GetPointer(args[0], SET_NAME);
+    MatcherSet *set = get_set(args[0]);
     if (set == NULL) {
         return NULL;
     }
@@ -730,37 +785,232 @@ static PyObject *find_all_set(PyObject *module, PyObject *const *args, Py_ssize_
         }
         PyTuple_SET_ITEM(result, i, list);
     }
-    Py_ssize_t next_local[64];
-    for (Py_ssize_t i = 0; i < set->n; i++) {
-        next_local[i] = 0; /* where matcher i may match next: after its last match */
-    }
-    for (Py_ssize_t pos = 0; pos < s.end; pos++) {
-        Py_UCS4 ch = PyUnicode_READ(s.kind, s.data, pos);
-        unsigned long long mask = set->wild;
-        if (ch >= 0x10000 || (set->bmp[ch >> 3] >> (ch & 7)) & 1) {
-            size_t slot = key_slot(ch, set->size);
-            while (set->keys[slot] != NO_KEY && set->keys[slot] != ch) {
-                slot = (slot + 1) & (size_t)(set->size - 1);
-            }
-            if (set->keys[slot] == ch) {
-                mask |= set->masks[slot];
-            }
-        }
-        for (Py_ssize_t i = 0; mask != 0; i++, mask >>= 1) {
-            if (!(mask & 1) || pos < next_local[i]) {
-                continue;
-            }
-            Py_ssize_t end = match_at(set->matchers[i], &s, pos);
-            if (end >= 0) {
-                if (append_span(PyTuple_GET_ITEM(result, i), pos, end) < 0) {
-                    Py_DECREF(result);
-                    return NULL;
-                }
-                next_local[i] = end > pos ? end : pos + 1;
-            }
-        }
+    if (set_scan(set, &s, collect_span, result) < 0) {
+        Py_DECREF(result);
+        return NULL;
     }
     return result;
+}
+
+/* ---- clauses and keyword cues (training/keywords.py) ---- */
+
+enum { TENSE_PLAIN = 0, TENSE_PAST = 1, TENSE_CURRENT = 2, TENSE_FIRST = 3, TENSES = 4 };
+static PyObject *tense_names[3]; /* "", "past", "current" */
+
+static int has_non_space(const Subject *s, Py_ssize_t start, Py_ssize_t end) {
+    for (Py_ssize_t i = start; i < end; i++) {
+        if (!Py_UNICODE_ISSPACE(PyUnicode_READ(s->kind, s->data, i))) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int text_is(const Subject *s, Py_ssize_t start, Py_ssize_t end, PyObject *word) {
+    if (PyUnicode_GET_LENGTH(word) != end - start) {
+        return 0;
+    }
+    int kind = PyUnicode_KIND(word);
+    const void *data = PyUnicode_DATA(word);
+    for (Py_ssize_t i = 0; i < end - start; i++) {
+        if (PyUnicode_READ(s->kind, s->data, start + i) != PyUnicode_READ(kind, data, i)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* clause_spans(split, current, past, past_boundaries, text): keywords.clause_spans. */
+static PyObject *clause_spans(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 5 || !PyTuple_Check(args[3]) || !PyUnicode_CheckExact(args[4])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "clause_spans(split, current, past, past_boundaries, text): a tuple of str, then a str");
+        return NULL;
+    }
+    Matcher *split = get_matcher(args[0]), *current = get_matcher(args[1]), *past = get_matcher(args[2]);
+    if (split == NULL || current == NULL || past == NULL) {
+        return NULL;
+    }
+    PyObject *boundaries = args[3];
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(boundaries); i++) {
+        if (!PyUnicode_Check(PyTuple_GET_ITEM(boundaries, i))) {
+            PyErr_SetString(PyExc_TypeError, "past_boundaries must hold str");
+            return NULL;
+        }
+    }
+    Subject s = {PyUnicode_KIND(args[4]), PyUnicode_DATA(args[4]), 0, PyUnicode_GET_LENGTH(args[4])};
+    PyObject *spans = PyList_New(0);
+    if (spans == NULL) {
+        return NULL;
+    }
+    Py_ssize_t start = 0, pos = 0;
+    for (;;) {
+        /* The next boundary, as the split pattern's scan finds it; none: the text's end. */
+        Py_ssize_t boundary = -1, boundary_end = s.end;
+        for (; pos < s.end; pos++) {
+            Py_ssize_t end = match_at(split, &s, pos);
+            if (end >= 0) {
+                boundary = pos;
+                boundary_end = end;
+                break;
+            }
+        }
+        Py_ssize_t end = boundary >= 0 ? boundary : s.end;
+        if (has_non_space(&s, start, end)) {
+            int tense = TENSE_PLAIN;
+            int past_boundary = 0;
+            for (Py_ssize_t i = 0; boundary >= 0 && !past_boundary && i < PyTuple_GET_SIZE(boundaries); i++) {
+                past_boundary = text_is(&s, boundary, boundary_end, PyTuple_GET_ITEM(boundaries, i));
+            }
+            if (past_boundary) {
+                tense = TENSE_PAST;
+            } else if (search_range(current, &s, start, end)) {
+                tense = TENSE_CURRENT;
+            } else if (search_range(past, &s, start, end)) {
+                tense = TENSE_PAST;
+            }
+            PyObject *span = Py_BuildValue("(nnO)", start, end, tense_names[tense]);
+            if (span == NULL || PyList_Append(spans, span) < 0) {
+                Py_XDECREF(span);
+                Py_DECREF(spans);
+                return NULL;
+            }
+            Py_DECREF(span);
+        }
+        if (boundary < 0) {
+            break;
+        }
+        start = boundary_end;
+        pos = boundary_end > boundary ? boundary_end : boundary + 1;
+    }
+    PyObject *result = PyList_AsTuple(spans);
+    Py_DECREF(spans);
+    return result;
+}
+
+typedef struct {
+    const Subject *s;
+    const Matcher *past_prefix;
+    Py_ssize_t n_spans;
+    const Py_ssize_t *starts, *ends;
+    const int *tenses;
+    int first_clause;
+    const Py_ssize_t *table; /* role x TENSES -> column, or -1 */
+    PyObject *columns;
+} CueContext;
+
+static int push_cue(PyObject *columns, Py_ssize_t column) {
+    if (column < 0) {
+        return 0;
+    }
+    PyObject *value = PyLong_FromSsize_t(column);
+    int status = value == NULL ? -1 : PyList_Append(columns, value);
+    Py_XDECREF(value);
+    return status;
+}
+
+/* One keyword match: its cue by the tense of its clause (past after a past prefix: 元CTO), and a
+ * first-clause cue when it stands in the first clause; as keywords.keyword_matches names them. */
+static int on_cue(void *context, Py_ssize_t role, Py_ssize_t at, Py_ssize_t end) {
+    const CueContext *c = (const CueContext *)context;
+    /* The last clause starting at or before the match (bisect_right - 1). */
+    Py_ssize_t lo = 0, hi = c->n_spans;
+    while (lo < hi) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        if (c->starts[mid] <= at) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    Py_ssize_t index = lo - 1, clause_start = at;
+    int tense = TENSE_PLAIN;
+    if (index >= 0 && at < c->ends[index]) {
+        clause_start = c->starts[index];
+        tense = c->tenses[index];
+    }
+    if (tense != TENSE_PAST && at > clause_start
+            && search_range(c->past_prefix, c->s, at - 8 > clause_start ? at - 8 : clause_start, at)) {
+        tense = TENSE_PAST;
+    }
+    if (push_cue(c->columns, c->table[role * TENSES + tense]) < 0) {
+        return -1;
+    }
+    if (c->first_clause && index == 0 && at < c->ends[0]) {
+        return push_cue(c->columns, c->table[role * TENSES + TENSE_FIRST]);
+    }
+    return 0;
+}
+
+/* cue_columns(roles, past_prefix, text, spans, first_clause, table) -> the cue block's columns
+ * (with repeats) of the text: roles is the set of role patterns, spans what clause_spans gave,
+ * table per role its columns for the plain, past, current and first-clause cue (-1: none). */
+static PyObject *cue_columns(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 6 || !PyUnicode_CheckExact(args[2]) || !PyTuple_Check(args[3]) || !PyTuple_Check(args[5])) {
+        PyErr_SetString(PyExc_TypeError, "cue_columns(roles, past_prefix, text, spans, first_clause, table)");
+        return NULL;
+    }
+    MatcherSet *set = get_set(args[0]);
+    Matcher *past_prefix = get_matcher(args[1]);
+    if (set == NULL || past_prefix == NULL) {
+        return NULL;
+    }
+    if (PyTuple_GET_SIZE(args[5]) != set->n * TENSES) {
+        PyErr_Format(PyExc_ValueError, "table needs %zd columns (%d per role)", set->n * TENSES, TENSES);
+        return NULL;
+    }
+    int first_clause = PyObject_IsTrue(args[4]);
+    if (first_clause < 0) {
+        return NULL;
+    }
+    Py_ssize_t n_spans = PyTuple_GET_SIZE(args[3]);
+    Py_ssize_t table[64 * TENSES];
+    for (Py_ssize_t i = 0; i < set->n * TENSES; i++) {
+        table[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(args[5], i));
+        if (table[i] == -1 && PyErr_Occurred()) {
+            return NULL;
+        }
+    }
+    Py_ssize_t *bounds = PyMem_New(Py_ssize_t, 2 * n_spans + 2);
+    int *tenses = PyMem_New(int, n_spans + 1);
+    PyObject *columns = NULL;
+    if (bounds == NULL || tenses == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n_spans; i++) {
+        PyObject *span = PyTuple_GET_ITEM(args[3], i);
+        if (!PyTuple_Check(span) || PyTuple_GET_SIZE(span) != 3 || !PyUnicode_Check(PyTuple_GET_ITEM(span, 2))) {
+            PyErr_SetString(PyExc_TypeError, "spans holds (start, end, tense) tuples");
+            goto done;
+        }
+        bounds[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(span, 0));
+        bounds[n_spans + i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(span, 1));
+        if ((bounds[i] == -1 || bounds[n_spans + i] == -1) && PyErr_Occurred()) {
+            goto done;
+        }
+        PyObject *tense = PyTuple_GET_ITEM(span, 2);
+        tenses[i] = PyUnicode_GET_LENGTH(tense) == 0 ? TENSE_PLAIN
+            : PyUnicode_CompareWithASCIIString(tense, "past") == 0 ? TENSE_PAST
+            : PyUnicode_CompareWithASCIIString(tense, "current") == 0 ? TENSE_CURRENT : -1;
+        if (tenses[i] < 0) {
+            PyErr_SetString(PyExc_ValueError, "a clause's tense is '', 'past' or 'current'");
+            goto done;
+        }
+    }
+    columns = PyList_New(0);
+    if (columns == NULL) {
+        goto done;
+    }
+    Subject s = {PyUnicode_KIND(args[2]), PyUnicode_DATA(args[2]), 0, PyUnicode_GET_LENGTH(args[2])};
+    CueContext context = {&s, past_prefix, n_spans, bounds, bounds + n_spans, tenses, first_clause, table, columns};
+    if (set_scan(set, &s, on_cue, &context) < 0) {
+        Py_CLEAR(columns);
+    }
+done:
+    PyMem_Free(bounds);
+    PyMem_Free(tenses);
+    return columns;
 }
 
 static PyMethodDef methods[] = {
@@ -774,6 +1024,10 @@ static PyMethodDef methods[] = {
      "Combine up to 64 matchers for find_all_set."},
     {"find_all_set", (PyCFunction)(void (*)(void))find_all_set, METH_FASTCALL,
      "Per matcher of the set, the flat start, end list of its matches in text (one pass for all)."},
+    {"clause_spans", (PyCFunction)(void (*)(void))clause_spans, METH_FASTCALL,
+     "(start, end, tense) of each clause of a normalised text, as training.keywords.clause_spans."},
+    {"cue_columns", (PyCFunction)(void (*)(void))cue_columns, METH_FASTCALL,
+     "The keyword cue block's columns (with repeats) of a normalised text."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -786,6 +1040,12 @@ static struct PyModuleDef module = {
 #endif
 
 PyMODINIT_FUNC PyInit__fastmatch(void) {
+    tense_names[TENSE_PLAIN] = PyUnicode_InternFromString("");
+    tense_names[TENSE_PAST] = PyUnicode_InternFromString("past");
+    tense_names[TENSE_CURRENT] = PyUnicode_InternFromString("current");
+    if (tense_names[0] == NULL || tense_names[1] == NULL || tense_names[2] == NULL) {
+        return NULL;
+    }
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) {
         return NULL;

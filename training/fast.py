@@ -20,8 +20,8 @@ from scipy.sparse import csr_matrix
 from scipy.sparse import hstack as sparse_hstack
 
 from .extensions import compiled_module
-from .features import PAST_PREFIXES, PUNCTUATION, BioAnalyzer
-from .keywords import clause_spans
+from .features import PAST_PREFIXES, PUNCTUATION, BioAnalyzer, CueAnalyzer
+from .keywords import clause_spans, cue_column_table, cue_columns
 
 _fastscore = compiled_module("_fastscore", "scoring in Python")
 
@@ -174,6 +174,8 @@ class _Block(NamedTuple):
     (faster than analyzer + lookup)."""
     spec: tuple | None = None
     """(idf and coefficient rows, sublinear, binary, norm, weight): the block as the compiled loops take it."""
+    cues: tuple[int, ...] | None = None
+    """For the keyword cue block: its columns by role and tense, for keywords.cue_columns."""
 
 
 def _aligned_rows(n_rows: int, n_outputs: int) -> np.ndarray:
@@ -197,9 +199,12 @@ class CompiledScorer:
             words = None
             if _WordColumns.applies_to(vectorizer.analyzer):
                 words = _WordColumns(vectorizer.analyzer, vectorizer.vocabulary_)
+            cues = None
+            if isinstance(vectorizer.analyzer, CueAnalyzer):
+                cues = cue_column_table(vectorizer.vocabulary_)
             self.blocks.append(_Block(vectorizer.analyzer, vectorizer.vocabulary_, offset, idf,
                                       vectorizer.sublinear_tf, vectorizer.binary, vectorizer.norm,
-                                      float(weights.get(name, 1.0)), words))
+                                      float(weights.get(name, 1.0)), words, cues=cues))
             offset += len(vectorizer.vocabulary_)
         estimators = pipeline.named_steps["classify"].estimators_
         # (n_features, n_roles): one dense product replaces six estimator calls.
@@ -297,9 +302,14 @@ class CompiledScorer:
         for block in self.blocks:
             if block.words is not None:
                 block.words.add_scores(text, block.spec, scores)
-            else:
-                _fastscore.column_scores(_looked_up_columns(block.analyzer, block.vocabulary.get, text),
-                                         block.spec, scores)
+                continue
+            columns = None
+            if block.cues is not None:
+                # The cues straight to columns by the compiled matching (None without it).
+                columns = cue_columns(text, block.analyzer.first_clause, block.cues)
+            if columns is None:
+                columns = _looked_up_columns(block.analyzer, block.vocabulary.get, text)
+            _fastscore.column_scores(columns, block.spec, scores)
         # exp's argument capped: math.exp raises where numpy's gives inf (and 1 / (1 + inf) = 0).
         return [1.0 / (1.0 + exp(min(-score, 700.0))) for score in scores.tolist()]
 

@@ -5,6 +5,7 @@ import re
 from bisect import bisect_right
 from functools import lru_cache
 
+from . import matcher
 from .matcher import Matcher, MatcherSet
 
 
@@ -76,6 +77,10 @@ _CURRENT = Matcher(CURRENT_CLAUSE_RE)
 _PAST = Matcher(PAST_CLAUSE_RE)
 _PAST_PREFIX = Matcher(PAST_PREFIX_RE)
 _ROLE_MATCHERS = MatcherSet(ROLE_PATTERNS.values())
+# With all of them compiled, the clause split and the cues run in C too (same results, tested).
+_CLAUSES_COMPILED = all(m.compiled for m in (_SPLIT, _CURRENT, _PAST))
+_CUES_COMPILED = _CLAUSES_COMPILED and _ROLE_MATCHERS.compiled and _PAST_PREFIX.compiled
+_PAST_BOUNDARY_WORDS = tuple(sorted(PAST_BOUNDARIES))
 
 
 @lru_cache(maxsize=256)
@@ -85,6 +90,11 @@ def clause_spans(text: str) -> tuple[tuple[int, int, str], ...]:
     A clause ending in a past boundary (〜を経て, 〜後、) is past; otherwise one that
     says 現在/現職 is current, and one with a past word (元, 退任, 卒業) is past.
     """
+    if type(text) is not str:
+        text = str.__str__(text)  # the compiled matching takes exact strings (a subclass: its value)
+    if _CLAUSES_COMPILED:
+        return matcher.fastmatch.clause_spans(_SPLIT.capsule, _CURRENT.capsule, _PAST.capsule,
+                                              _PAST_BOUNDARY_WORDS, text)
     spans: list[tuple[int, int, str]] = []
     start = 0
     bounds = _SPLIT.spans(text)  # start, end of each boundary
@@ -123,6 +133,8 @@ def keyword_matches(text: str, first_clause: bool = False) -> list[tuple[str, st
     ("kw:executive:past", "cto") for 元CTO. With ``first_clause``, a keyword in
     the first clause also gives ("kw:<role>:first", words).
     """
+    if type(text) is not str:
+        text = str.__str__(text)  # as in clause_spans
     spans = clause_spans(text)
     starts = [start for start, _, _ in spans]
     first_end = spans[0][1] if spans else -1
@@ -150,3 +162,23 @@ def keyword_cues(text: str, first_clause: bool = False) -> list[str]:
     """Cue features: which role patterns match, and whether in a past or current clause
     (and, with ``first_clause``, in the first clause)."""
     return [cue for cue, _ in keyword_matches(text, first_clause)]
+
+
+_CUE_TENSES = ("", "past", "current", "first")
+
+
+def cue_column_table(vocabulary: dict[str, int]) -> tuple[int, ...]:
+    """Per role pattern, the vocabulary columns of its plain, past, current and first-clause cue
+    (-1 for a cue the vocabulary lacks): what :func:`cue_columns` maps cues to."""
+    return tuple(int(vocabulary.get(names[tense], -1)) for names in _ROLE_CUE_NAMES for tense in _CUE_TENSES)
+
+
+def cue_columns(text: str, first_clause: bool, table: tuple[int, ...]) -> list[int] | None:
+    """The columns (``table`` from :func:`cue_column_table`) of ``keyword_cues(text, first_clause)``,
+    with repeats, by the compiled matching; None without it."""
+    if not _CUES_COMPILED:
+        return None
+    if type(text) is not str:
+        text = str.__str__(text)  # as in clause_spans
+    return matcher.fastmatch.cue_columns(_ROLE_MATCHERS.capsule, _PAST_PREFIX.capsule, text, clause_spans(text),
+                                         first_clause, table)

@@ -26,6 +26,8 @@ except ImportError:  # pragma: no cover - depends on the Python version
 
 
 _fastmatch = compiled_module("_fastmatch", "matching with re")
+fastmatch = _fastmatch
+"""The compiled module, or None: for callers of its functions that take matchers (training.keywords)."""
 
 
 class Unsupported(ValueError):
@@ -149,13 +151,15 @@ class Matcher:
     def __init__(self, pattern: re.Pattern):
         self.pattern = pattern
         self.compiled = False
+        self.capsule = None
+        """The compiled matcher, for the module's functions (None when not compiled)."""
         try:
             alternatives, firsts = program(pattern)
         except Unsupported:
             return
         capsule = _fastmatch.compile(alternatives, firsts)
         self.compiled = True
-        self._capsule = capsule
+        self.capsule = capsule
         # Bound C functions: one call per question, no Python frame.
         self.spans = partial(_fastmatch.find_all, capsule)
         self.search = partial(_fastmatch.search, capsule)
@@ -175,9 +179,10 @@ class MatcherSet:
     def __init__(self, patterns):
         self.matchers = tuple(Matcher(pattern) for pattern in patterns)
         self.compiled = bool(self.matchers) and len(self.matchers) <= 64 and all(m.compiled for m in self.matchers)
+        self.capsule = None
         if self.compiled:
-            self.spans = partial(_fastmatch.find_all_set,
-                                 _fastmatch.compile_set(tuple(m._capsule for m in self.matchers)))
+            self.capsule = _fastmatch.compile_set(tuple(m.capsule for m in self.matchers))
+            self.spans = partial(_fastmatch.find_all_set, self.capsule)
 
     def spans(self, text: str) -> tuple[list[int], ...]:
         """Per pattern, what its ``Matcher.spans`` gives."""
