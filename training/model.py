@@ -96,8 +96,9 @@ def decide(probabilities: np.ndarray, thresholds: Sequence[float],
         if row[IN_SCOPE] < abstain_threshold:
             decisions.append(((), None, 1.0 - row[IN_SCOPE]))
             continue
-        best = max(range(roles_count), key=row.__getitem__)
-        chosen = [i for i in range(roles_count) if row[i] >= thresholds[i]] or [best]
+        chosen = [i for i, threshold in enumerate(thresholds) if row[i] >= threshold]
+        if not chosen:
+            chosen = [max(range(roles_count), key=row.__getitem__)]
         if EMPLOYEE in chosen and len(chosen) > 1 and any(i in chosen for i in NOT_WITH_EMPLOYEE):
             # LABELS.md: employee is added only beside author or media, never beside
             # executive, manager or consultant.
@@ -200,13 +201,13 @@ class RoleClassifier(BaseEstimator):
         if not isinstance(probabilities, list):
             probabilities = probabilities.tolist()
         decisions = decide(probabilities, self.thresholds_, self.abstain_threshold_)
-        predictions = []
-        for i, (row, (roles, primary, confidence)) in enumerate(zip(probabilities, decisions)):
-            explanation = self._explain(normalized[i], rows[i], primary, top_features) if explain else ()
-            predictions.append(Prediction(primary=primary, roles=roles, probabilities=dict(zip(ROLE_IDS, row)),
-                                          confidence=confidence, in_scope=row[IN_SCOPE],
-                                          explanation=explanation))
-        return predictions
+        if not explain:
+            return [Prediction(primary, roles, dict(zip(ROLE_IDS, row)), confidence, row[IN_SCOPE])
+                    for row, (roles, primary, confidence) in zip(probabilities, decisions)]
+        return [Prediction(primary, roles, dict(zip(ROLE_IDS, row)), confidence, row[IN_SCOPE],
+                           self._explain(text, row_features, primary, top_features))
+                for text, row_features, row, (roles, primary, confidence)
+                in zip(normalized, rows, probabilities, decisions)]
 
     def _scorer(self) -> CompiledScorer:
         if getattr(self, "_compiled", None) is None:
