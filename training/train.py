@@ -12,6 +12,7 @@ from typing import Callable, Sequence
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
+from .augment import with_joined_bios
 from .artifacts import DEFAULT_POINTER, MODELS_DIR, save_model
 from .config import TrainConfig
 from .corpus import Record, corpus_sha256, read_records
@@ -36,10 +37,15 @@ def cross_val_probabilities(records: Sequence[Record], config: TrainConfig,
     probabilities = np.zeros((len(records), len(OUTPUTS)))
     for fold, (train_idx, test_idx) in enumerate(splitter.split(texts, strata), 1):
         progress(f"cross-validation fold {fold}/{folds}: training on {len(train_idx)} bios")
-        model = RoleClassifier(**config.model_params()).fit(
-            [texts[i] for i in train_idx], [records[i].roles for i in train_idx])
+        model = _fit(config, [texts[i] for i in train_idx], [records[i].roles for i in train_idx], fold)
         probabilities[test_idx] = model.predict_proba([texts[i] for i in test_idx])
     return probabilities
+
+
+def _fit(config: TrainConfig, texts: Sequence[str], role_sets, fold: int = 0) -> RoleClassifier:
+    """A model fitted on ``texts`` plus the joined bios the config asks for (none by default)."""
+    texts, role_sets = with_joined_bios(texts, role_sets, config.joined_bios, seed=config.seed * 100 + fold)
+    return RoleClassifier(**config.model_params()).fit(texts, role_sets)
 
 
 def _role_f1_thresholds(probabilities: np.ndarray, gold: np.ndarray, grid) -> list[float]:
@@ -142,7 +148,7 @@ def train(data_paths: Sequence[str | Path], out_dir: str | Path | None = None,
              f"roles micro-F1 {cv_metrics['roles_micro_f1']:.3f}")
 
     progress(f"training the final model on {len(records)} bios")
-    model = RoleClassifier(**config.model_params()).fit(texts, [r.roles for r in records])
+    model = _fit(config, texts, [r.roles for r in records])
     model.set_thresholds(thresholds, abstain_threshold)
 
     trained_at = dt.datetime.now(dt.timezone.utc)
