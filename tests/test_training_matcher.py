@@ -103,6 +103,7 @@ SYNTAX_CASES = [
     (r"[あ-ん]{2,3}", ["あいうえお", "あ", "かきくけこさ"]),
     (r"𠮷野|家", ["𠮷野家", "吉野家"]),
     (r"x", ["", "xx"]),
+    (r"[^a]b|ab|a[^b]c", ["cb", "ab", "b", "aac", "abc"]),  # a negated character is no literal prefix
 ]
 
 

@@ -55,9 +55,21 @@ typedef struct {
 struct Seq {
     Py_ssize_t n;
     Node *nodes;
+    /* The characters its first nodes match one each (a literal prefix), compared directly before
+     * the nodes after them are tried (top-level alternatives only; 0 elsewhere). */
+    Py_ssize_t prefix_length;
 };
 
 #define NO_KEY ((Py_UCS4)0xFFFFFFFFu)
+#define FILTER_BITS 4096
+
+static inline int filter_has(const unsigned char *filter, Py_UCS4 ch) {
+    return (filter[(ch & (FILTER_BITS - 1)) >> 3] >> (ch & 7)) & 1;
+}
+
+static inline void filter_add(unsigned char *filter, Py_UCS4 ch) {
+    filter[(ch & (FILTER_BITS - 1)) >> 3] |= (unsigned char)(1u << (ch & 7));
+}
 
 typedef struct {
     Py_ssize_t n_alts;
@@ -69,6 +81,9 @@ typedef struct {
     Py_ssize_t *offset, *count;
     Py_ssize_t *list;
     Py_ssize_t wild_offset, wild_count;
+    /* A bit per (character mod FILTER_BITS) that starts some alternative: most positions are
+     * ruled out by one bit before the hash look-up. */
+    unsigned char filter[FILTER_BITS / 8];
 } Matcher;
 
 typedef struct {
@@ -269,7 +284,7 @@ static int read_seq(PyObject *object, Seq *seq) {
 }
 
 static size_t key_slot(Py_UCS4 key, Py_ssize_t size) {
-    return ((size_t)key * 2654435761u) & (size_t)(size - 1);
+    return (size_t)(((unsigned long long)key * 0x9E3779B97F4A7C15ull) >> 32) & (size_t)(size - 1);
 }
 
 /* The first-character index: per character, the alternatives that list it and the wild ones, in order. */
@@ -320,6 +335,7 @@ static int build_index(Matcher *m, PyObject *firsts) {
                 slot = (slot + 1) & (size_t)(m->size - 1);
             }
             m->keys[slot] = (Py_UCS4)value;
+            filter_add(m->filter, (Py_UCS4)value);
         }
     }
     Py_ssize_t wild = 0;
@@ -365,6 +381,12 @@ static int build_index(Matcher *m, PyObject *firsts) {
     return 0;
 }
 
+/* One character, exactly this one: a literal. */
+static int is_literal(const Node *node) {
+    return node->kind == N_CHARS && node->min == 1 && node->max == 1 && !node->negate && !node->categories
+        && node->n_ranges == 1 && node->ranges[0] == node->ranges[1];
+}
+
 static PyObject *compile_matcher(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 2 || !PyTuple_Check(args[0]) || !PyTuple_Check(args[1])
             || PyTuple_GET_SIZE(args[0]) != PyTuple_GET_SIZE(args[1])) {
@@ -384,9 +406,13 @@ static PyObject *compile_matcher(PyObject *module, PyObject *const *args, Py_ssi
     }
     memset(m->alts, 0, sizeof(Seq) * (m->n_alts + 1));
     for (Py_ssize_t i = 0; i < m->n_alts; i++) {
-        if (read_seq(PyTuple_GET_ITEM(args[0], i), &m->alts[i]) < 0) {
+        Seq *alt = &m->alts[i];
+        if (read_seq(PyTuple_GET_ITEM(args[0], i), alt) < 0) {
             matcher_free(m);
             return NULL;
+        }
+        while (alt->prefix_length < alt->n && is_literal(&alt->nodes[alt->prefix_length])) {
+            alt->prefix_length++;
         }
     }
     if (build_index(m, args[1]) < 0) {
@@ -508,6 +534,9 @@ static int match_seq(const Subject *s, const Seq *seq, Py_ssize_t index, Py_ssiz
 /* The end of the leftmost-first match starting at pos, or -1. */
 static Py_ssize_t match_at(const Matcher *m, const Subject *s, Py_ssize_t pos) {
     Py_UCS4 ch = PyUnicode_READ(s->kind, s->data, pos);
+    if (m->wild_count == 0 && !filter_has(m->filter, ch)) {
+        return -1;
+    }
     size_t slot = key_slot(ch, m->size);
     while (m->keys[slot] != NO_KEY && m->keys[slot] != ch) {
         slot = (slot + 1) & (size_t)(m->size - 1);
@@ -523,7 +552,15 @@ static Py_ssize_t match_at(const Matcher *m, const Subject *s, Py_ssize_t pos) {
     }
     Py_ssize_t end;
     for (Py_ssize_t i = 0; i < count; i++) {
-        if (match_seq(s, &m->alts[alts[i]], 0, pos, NULL, &end)) {
+        const Seq *alt = &m->alts[alts[i]];
+        Py_ssize_t k = 0, length = alt->prefix_length;
+        if (length > s->end - pos) {
+            continue;
+        }
+        while (k < length && PyUnicode_READ(s->kind, s->data, pos + k) == alt->nodes[k].ranges[0]) {
+            k++;
+        }
+        if (k == length && match_seq(s, alt, length, pos + length, NULL, &end)) {
             return end;
         }
     }
@@ -617,14 +654,14 @@ static PyObject *search(PyObject *module, PyObject *const *args, Py_ssize_t narg
 
 /* ---- several patterns in one pass ---- */
 
-/* Up to 64 matchers scanned together: one look-up per position (a bitmap of the Basic Multilingual
- * Plane's first characters, then a hash table of which matchers list the character) instead of one
- * scan per pattern. Each matcher keeps its own position, so its matches are those of its own scan. */
+/* Up to 64 matchers scanned together: one look-up per position (a bit filter of the first
+ * characters, then a hash table of which matchers list the character) instead of one scan per
+ * pattern. Each matcher keeps its own position, so its matches are those of its own scan. */
 typedef struct {
     Py_ssize_t n;
     Matcher **matchers;
     PyObject *capsules;        /* the matchers' capsules, kept alive */
-    unsigned char bmp[0x10000 / 8];
+    unsigned char filter[FILTER_BITS / 8]; /* as Matcher.filter, for the keys of all matchers */
     Py_ssize_t size;           /* power of two */
     Py_UCS4 *keys;
     unsigned long long *masks; /* per key: the matchers with alternatives that start with it */
@@ -652,9 +689,7 @@ static int set_add_key(MatcherSet *set, Py_UCS4 key, unsigned long long bit) {
     }
     set->keys[slot] = key;
     set->masks[slot] |= bit;
-    if (key < 0x10000) {
-        set->bmp[key >> 3] |= (unsigned char)(1u << (key & 7));
-    }
+    filter_add(set->filter, key);
     return 0;
 }
 
@@ -730,7 +765,7 @@ static int set_scan(const MatcherSet *set, const Subject *s, OnMatch on_match, v
     for (Py_ssize_t pos = s->start; pos < s->end; pos++) {
         Py_UCS4 ch = PyUnicode_READ(s->kind, s->data, pos);
         unsigned long long mask = set->wild;
-        if (ch >= 0x10000 || (set->bmp[ch >> 3] >> (ch & 7)) & 1) {
+        if (filter_has(set->filter, ch)) {
             size_t slot = key_slot(ch, set->size);
             while (set->keys[slot] != NO_KEY && set->keys[slot] != ch) {
                 slot = (slot + 1) & (size_t)(set->size - 1);
