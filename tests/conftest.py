@@ -9,6 +9,21 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
+def compiled_or_skip(name: str):
+    """The compiled extension training.<name>, or a skip where no C compiler built it. CI sets
+    JINMYAKU_REQUIRE_COMPILED=1, so that there a failed build fails the tests instead."""
+    import os
+
+    from training.extensions import compiled_module
+
+    module = compiled_module(name, "the Python path")
+    if module is None:
+        if os.environ.get("JINMYAKU_REQUIRE_COMPILED") == "1":
+            pytest.fail(f"training.{name} was not built (is a C compiler installed?)")
+        pytest.skip(f"training.{name} was not built; the Python path serves")
+    return module
+
+
 @pytest.fixture(scope="session")
 def default_model():
     from training import load_model

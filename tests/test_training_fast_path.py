@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import SMALL_CORPUS
+from conftest import SMALL_CORPUS, compiled_or_skip
 
 TEXTS = [text for text, _ in SMALL_CORPUS] + [
     "1988年東京生まれ。日経新聞の記者を経て、現在は株式会社ABCの広報部長。元CTO。",
@@ -107,26 +107,12 @@ def test_scorer_answers_an_empty_batch_with_an_empty_array(default_model):
     assert scorer.probabilities_of_matrix(scorer.matrix([])).shape == (0, scorer.coef.shape[1])
 
 
-# The compiled loops (training/_fastscore.c) are built by `pip install` when a C compiler is
-# there; CI sets JINMYAKU_REQUIRE_COMPILED=1 so that a failed build fails the tests.
-def _compiled_or_skip():
-    import os
-
-    from training import fast
-
-    if fast._fastscore is None:
-        if os.environ.get("JINMYAKU_REQUIRE_COMPILED") == "1":
-            pytest.fail("training._fastscore was not built (is a C compiler installed?)")
-        pytest.skip("training._fastscore was not built; the Python path serves")
-    return fast._fastscore
-
-
 def _python_probabilities(scorer, text):
     return scorer.probabilities(scorer.features(text))
 
 
 def test_compiled_scores_equal_the_python_path_on_the_corpus(default_model):
-    _compiled_or_skip()
+    compiled_or_skip("_fastscore")
     from training.corpus import default_data_files
     from training.normalize import normalize_text
 
@@ -142,7 +128,7 @@ def test_compiled_scores_equal_the_python_path_on_the_corpus(default_model):
 
 
 def test_compiled_scores_fall_back_when_mecab_changes_the_text(default_model, monkeypatch):
-    _compiled_or_skip()
+    compiled_or_skip("_fastscore")
     from training.fast import CompiledScorer
 
     scorer = CompiledScorer(default_model.pipeline_)
@@ -169,7 +155,7 @@ def test_without_the_compiled_loops_classify_takes_the_python_path(default_model
 
 
 def test_compiled_loops_reject_bad_arguments_with_errors(default_model):
-    fastscore = _compiled_or_skip()
+    fastscore = compiled_or_skip("_fastscore")
     block = default_model._scorer().blocks[1]
     out = np.zeros(default_model._scorer().coef.shape[1])
     with pytest.raises(IndexError):
@@ -199,7 +185,7 @@ def test_compiled_loops_reject_bad_arguments_with_errors(default_model):
 
 
 def test_compiled_probabilities_stay_finite_for_extreme_scores(default_model, monkeypatch):
-    _compiled_or_skip()
+    compiled_or_skip("_fastscore")
     from training.fast import CompiledScorer
 
     scorer = CompiledScorer(default_model.pipeline_)
@@ -208,21 +194,8 @@ def test_compiled_probabilities_stay_finite_for_extreme_scores(default_model, mo
     assert row[0] == pytest.approx(0.0, abs=1e-300) and row[1] == 1.0
 
 
-def test_a_module_built_from_another_source_is_not_used(monkeypatch):
-    from training.extensions import compiled_module
-
-    fastscore = _compiled_or_skip()
-    from training import fast
-
-    monkeypatch.setattr(fastscore, "SOURCE_SHA256", "0" * 64)
-    with pytest.warns(RuntimeWarning, match="built from another version"):
-        assert compiled_module("_fastscore", "x") is None
-    monkeypatch.undo()
-    assert compiled_module("_fastscore", "x") is fastscore
-
-
 def test_compiled_loops_take_exact_strings_only(default_model):
-    fastscore = _compiled_or_skip()
+    fastscore = compiled_or_skip("_fastscore")
 
     class Sneaky(str):
         def __eq__(self, other):
@@ -244,7 +217,7 @@ def test_compiled_loops_take_exact_strings_only(default_model):
 ])
 def test_compiled_loops_match_scikit_learn_for_every_word_feature_setting(tmp_path, params):
     """The shipped model has no bigrams; the compiled bigram and tense paths are checked here."""
-    _compiled_or_skip()
+    compiled_or_skip("_fastscore")
     from conftest import write_corpus
     from training.corpus import read_records
     from training.model import RoleClassifier

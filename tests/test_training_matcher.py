@@ -2,12 +2,12 @@
 gives re's matches: on the corpus, on fuzzed text, on the syntax it supports, and it hands
 everything else back to re."""
 import json
-import os
 import random
 import re
 
 import pytest
 
+from conftest import compiled_or_skip
 from training import keywords, matcher
 from training.corpus import default_data_files
 from training.matcher import Matcher, MatcherSet
@@ -16,16 +16,6 @@ from training.normalize import normalize_text
 KEYWORD_PATTERNS = {**{f"role:{role}": p for role, p in keywords.ROLE_PATTERNS.items()},
                     "clause split": keywords.CLAUSE_SPLIT_RE, "current clause": keywords.CURRENT_CLAUSE_RE,
                     "past clause": keywords.PAST_CLAUSE_RE, "past prefix": keywords.PAST_PREFIX_RE}
-
-
-def _compiled_or_skip():
-    """The module, or a skip where no C compiler built it; CI sets JINMYAKU_REQUIRE_COMPILED=1,
-    so that there a failed build fails the tests."""
-    if matcher._fastmatch is None:
-        if os.environ.get("JINMYAKU_REQUIRE_COMPILED") == "1":
-            pytest.fail("training._fastmatch was not built (is a C compiler installed?)")
-        pytest.skip("training._fastmatch was not built; re matches")
-    return matcher._fastmatch
 
 
 def _re_spans(pattern, text):
@@ -59,14 +49,14 @@ def fuzzed_texts():
 
 
 def test_every_keyword_and_clause_pattern_is_compiled():
-    _compiled_or_skip()
+    compiled_or_skip("_fastmatch")
     assert {name: Matcher(p).compiled for name, p in KEYWORD_PATTERNS.items()} == dict.fromkeys(KEYWORD_PATTERNS, True)
     assert keywords._ROLE_MATCHERS.compiled
 
 
 @pytest.mark.parametrize("name", sorted(KEYWORD_PATTERNS))
 def test_compiled_matches_equal_re_on_corpus_and_fuzzed_text(name, fuzzed_texts):
-    _compiled_or_skip()
+    compiled_or_skip("_fastmatch")
     pattern = KEYWORD_PATTERNS[name]
     compiled = Matcher(pattern)
     rng = random.Random(name)
@@ -78,7 +68,7 @@ def test_compiled_matches_equal_re_on_corpus_and_fuzzed_text(name, fuzzed_texts)
 
 
 def test_the_role_patterns_in_one_pass_equal_one_scan_each(fuzzed_texts):
-    _compiled_or_skip()
+    compiled_or_skip("_fastmatch")
     patterns = list(keywords.ROLE_PATTERNS.values())
     together = MatcherSet(patterns)
     assert together.compiled
@@ -109,7 +99,7 @@ SYNTAX_CASES = [
 
 @pytest.mark.parametrize("source, texts", SYNTAX_CASES)
 def test_each_supported_construct_gives_re_matches(source, texts):
-    _compiled_or_skip()
+    compiled_or_skip("_fastmatch")
     pattern = re.compile(source)
     compiled = Matcher(pattern)
     assert compiled.compiled
@@ -121,7 +111,7 @@ def test_each_supported_construct_gives_re_matches(source, texts):
 
 
 def test_a_slice_is_a_string_of_its_own_for_look_behind_and_anchors():
-    _compiled_or_skip()
+    compiled_or_skip("_fastmatch")
     behind = Matcher(re.compile(r"(?<!a)b"))
     assert behind.search("ab", 1, 2) and not behind.search("ab", 0, 2)
     end = Matcher(re.compile(r"c$"))
@@ -131,7 +121,7 @@ def test_a_slice_is_a_string_of_its_own_for_look_behind_and_anchors():
 
 
 def test_search_bounds_behave_as_slice_bounds():
-    _compiled_or_skip()
+    compiled_or_skip("_fastmatch")
     pattern = re.compile(r"bc")
     compiled = Matcher(pattern)
     text = "abcd"
@@ -168,19 +158,8 @@ def test_without_the_module_re_matches_and_keywords_answer_the_same(monkeypatch)
     assert together.spans(text) == (_re_spans(pattern, text), _re_spans(keywords.CLAUSE_SPLIT_RE, text))
 
 
-def test_a_module_built_from_another_source_is_not_used(monkeypatch):
-    from training.extensions import compiled_module
-
-    fastmatch = _compiled_or_skip()
-    monkeypatch.setattr(fastmatch, "SOURCE_SHA256", "0" * 64)
-    with pytest.warns(RuntimeWarning, match="built from another version"):
-        assert compiled_module("_fastmatch", "x") is None
-    monkeypatch.undo()
-    assert compiled_module("_fastmatch", "x") is fastmatch
-
-
 def test_the_module_rejects_bad_arguments_with_errors():
-    fastmatch = _compiled_or_skip()
+    fastmatch = compiled_or_skip("_fastmatch")
     good = fastmatch.compile(*matcher.program(re.compile("ab|c")))
     with pytest.raises(TypeError):
         fastmatch.find_all(good, b"ab")
@@ -207,7 +186,7 @@ def test_the_module_rejects_bad_arguments_with_errors():
 def test_long_adversarial_text_is_matched_as_re_does():
     # The longest text a bio keeps (normalize_text's max_chars), made to backtrack: greedy runs
     # with no ending, at many positions. Recursion depth follows the pattern, not the text.
-    _compiled_or_skip()
+    compiled_or_skip("_fastmatch")
     text = normalize_text(("chief " + "a " * 300 + "最高" + "技" * 10 + "株式会社" + "x" * 30) * 40)
     assert len(text) == 10_000
     for pattern in [keywords.ROLE_PATTERNS["executive"], re.compile(r"chief [a-z ]*officer|[^。]{0,5000}y")]:
@@ -234,7 +213,7 @@ def re_only_keywords(monkeypatch):
 
 
 def test_compiled_clauses_and_cue_columns_equal_the_re_path(fuzzed_texts, monkeypatch, re_only_keywords):
-    fastmatch = _compiled_or_skip()
+    fastmatch = compiled_or_skip("_fastmatch")
     compiled = {name: Matcher(getattr(keywords, pattern)) for name, pattern in [
         ("split", "CLAUSE_SPLIT_RE"), ("current", "CURRENT_CLAUSE_RE"), ("past", "PAST_CLAUSE_RE"),
         ("prefix", "PAST_PREFIX_RE")]}
@@ -257,7 +236,7 @@ def test_compiled_clauses_and_cue_columns_equal_the_re_path(fuzzed_texts, monkey
 
 
 def test_keywords_take_the_compiled_path_also_for_str_subclasses():
-    _compiled_or_skip()
+    compiled_or_skip("_fastmatch")
     assert keywords._CLAUSES_COMPILED and keywords._CUES_COMPILED
     table = keywords.cue_column_table({"kw:executive:plain": 0, "kw:executive:first": 1})
 
@@ -271,7 +250,7 @@ def test_keywords_take_the_compiled_path_also_for_str_subclasses():
 
 
 def test_clause_and_cue_functions_reject_bad_arguments_with_errors():
-    fastmatch = _compiled_or_skip()
+    fastmatch = compiled_or_skip("_fastmatch")
     split, current, past, prefix = (keywords._SPLIT.capsule, keywords._CURRENT.capsule, keywords._PAST.capsule,
                                     keywords._PAST_PREFIX.capsule)
     roles = keywords._ROLE_MATCHERS.capsule
