@@ -145,6 +145,14 @@ def test_abstention_follows_the_in_scope_detector_not_the_role_scores():
     assert second[2] == pytest.approx(0.8)
 
 
+def test_decide_refuses_a_threshold_list_of_the_wrong_length():
+    from training.model import decide
+
+    # Seven thresholds would silently read the in-scope column as a seventh role.
+    with pytest.raises(ValueError, match="6 thresholds"):
+        decide([[0.9] * 7], [0.5] * 7, 0.5)
+
+
 def test_predictions_carry_the_in_scope_probability(trained_dir):
     model = load_model(trained_dir)
     for prediction in model.classify(PROBES):

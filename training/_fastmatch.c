@@ -28,7 +28,7 @@
  *   compile_set(matchers) -> set;  find_all_set(set, text) -> (find_all of each matcher, ...)
  *       in one pass over the text, for the seven role patterns of one bio
  *   clause_spans(split, current, past, past_boundaries, text)
- *   cue_columns(roles, past_prefix, text, spans, first_clause, table)
+ *   cue_columns(roles, past_prefix, window, text, spans, first_clause, table)
  *       training/keywords.py's clause_spans and keyword cues, in C on the same matchers (the
  *       latter straight to the cue block's columns, for training/fast.py)
  */
@@ -144,9 +144,13 @@ static int read_ssize(PyObject *tuple, Py_ssize_t i, Py_ssize_t *out) {
     return (*out == -1 && PyErr_Occurred()) ? -1 : 0;
 }
 
-static int read_seq(PyObject *object, Seq *seq);
+/* How deep programs may nest (alternations and look-arounds inside each other): deeper ones are
+ * refused, so that reading and matching them cannot exhaust the C stack. */
+#define MAX_NESTING 64
 
-static int read_node(PyObject *object, Node *node) {
+static int read_seq(PyObject *object, Seq *seq, int depth);
+
+static int read_node(PyObject *object, Node *node, int depth) {
     memset(node, 0, sizeof(*node));
     if (!PyTuple_Check(object) || PyTuple_GET_SIZE(object) < 2) {
         PyErr_SetString(PyExc_ValueError, "a node is a tuple (kind, ...)");
@@ -170,6 +174,10 @@ static int read_node(PyObject *object, Node *node) {
         }
         node->negate = value != 0;
         if (read_ssize(object, 2, &value) < 0) {
+            return -1;
+        }
+        if (value < 0 || value > (CAT_SPACE | CAT_NOT_SPACE | CAT_DIGIT | CAT_NOT_DIGIT | CAT_WORD | CAT_NOT_WORD)) {
+            PyErr_SetString(PyExc_ValueError, "unknown character categories");
             return -1;
         }
         node->categories = (int)value;
@@ -212,7 +220,7 @@ static int read_node(PyObject *object, Node *node) {
         }
         memset(node->seqs, 0, sizeof(Seq) * (node->n_seqs + 1));
         for (Py_ssize_t i = 0; i < node->n_seqs; i++) {
-            if (read_seq(PyTuple_GET_ITEM(seqs, i), &node->seqs[i]) < 0) {
+            if (read_seq(PyTuple_GET_ITEM(seqs, i), &node->seqs[i], depth + 1) < 0) {
                 return -1;
             }
         }
@@ -245,7 +253,7 @@ static int read_node(PyObject *object, Node *node) {
             return -1;
         }
         memset(node->seqs, 0, sizeof(Seq));
-        return read_seq(PyTuple_GET_ITEM(object, 4), &node->seqs[0]);
+        return read_seq(PyTuple_GET_ITEM(object, 4), &node->seqs[0], depth + 1);
     }
     case N_AT:
         if (size != 2 || read_ssize(object, 1, &value) < 0) {
@@ -262,9 +270,13 @@ static int read_node(PyObject *object, Node *node) {
     }
 }
 
-static int read_seq(PyObject *object, Seq *seq) {
+static int read_seq(PyObject *object, Seq *seq, int depth) {
     if (!PyTuple_Check(object)) {
         PyErr_SetString(PyExc_ValueError, "a sequence is a tuple of nodes");
+        return -1;
+    }
+    if (depth > MAX_NESTING) {
+        PyErr_Format(PyExc_ValueError, "the program nests deeper than %d levels", MAX_NESTING);
         return -1;
     }
     Py_ssize_t n = PyTuple_GET_SIZE(object);
@@ -276,7 +288,7 @@ static int read_seq(PyObject *object, Seq *seq) {
     memset(seq->nodes, 0, sizeof(Node) * (n + 1));
     seq->n = n; /* nodes not read yet are zeroed, so freeing them is safe */
     for (Py_ssize_t i = 0; i < n; i++) {
-        if (read_node(PyTuple_GET_ITEM(object, i), &seq->nodes[i]) < 0) {
+        if (read_node(PyTuple_GET_ITEM(object, i), &seq->nodes[i], depth) < 0) {
             return -1;
         }
     }
@@ -287,98 +299,120 @@ static size_t key_slot(Py_UCS4 key, Py_ssize_t size) {
     return (size_t)(((unsigned long long)key * 0x9E3779B97F4A7C15ull) >> 32) & (size_t)(size - 1);
 }
 
-/* The first-character index: per character, the alternatives that list it and the wild ones, in order. */
+/* The slot of a key in the first-character index, or of the empty slot where it would go. */
+static size_t index_slot(const Matcher *m, Py_UCS4 key) {
+    size_t slot = key_slot(key, m->size);
+    while (m->keys[slot] != NO_KEY && m->keys[slot] != key) {
+        slot = (slot + 1) & (size_t)(m->size - 1);
+    }
+    return slot;
+}
+
+/* The first-character index: per character, the alternatives that list it and the wild ones, in
+ * order. Two passes over (alternative, character): count, then fill. */
 static int build_index(Matcher *m, PyObject *firsts) {
-    Py_ssize_t n_keys = 0, total = 0;
+    Py_ssize_t n_pairs = 0, wild = 0;
     for (Py_ssize_t i = 0; i < m->n_alts; i++) {
         PyObject *chars = PyTuple_GET_ITEM(firsts, i);
-        if (chars != Py_None) {
-            if (!PyTuple_Check(chars)) {
-                PyErr_SetString(PyExc_ValueError, "firsts holds a tuple of code points or None per alternative");
-                return -1;
-            }
-            n_keys += PyTuple_GET_SIZE(chars);
+        if (chars == Py_None) {
+            wild++;
+        } else if (!PyTuple_Check(chars)) {
+            PyErr_SetString(PyExc_ValueError, "firsts holds a tuple of code points or None per alternative");
+            return -1;
+        } else {
+            n_pairs += PyTuple_GET_SIZE(chars);
         }
     }
     m->size = 8;
-    while (m->size < 2 * n_keys + 2) {
+    while (m->size < 2 * n_pairs + 2) {
         m->size *= 2;
     }
     m->keys = PyMem_New(Py_UCS4, m->size);
     m->offset = PyMem_New(Py_ssize_t, m->size);
     m->count = PyMem_New(Py_ssize_t, m->size);
-    if (m->keys == NULL || m->offset == NULL || m->count == NULL) {
+    Py_ssize_t *last = PyMem_New(Py_ssize_t, m->size); /* the last alternative counted for the slot */
+    Py_UCS4 *codes = PyMem_New(Py_UCS4, n_pairs + 1);     /* the first characters, read once */
+    int status = -1;
+    if (m->keys == NULL || m->offset == NULL || m->count == NULL || last == NULL || codes == NULL) {
         PyErr_NoMemory();
-        return -1;
+        goto done;
     }
-    for (Py_ssize_t i = 0; i < m->size; i++) {
-        m->keys[i] = NO_KEY;
-        m->count[i] = 0;
+    for (Py_ssize_t s = 0; s < m->size; s++) {
+        m->keys[s] = NO_KEY;
+        m->count[s] = 0;
+        last[s] = -1;
     }
-    /* First pass: the distinct keys. */
+    /* Count: each key lists each alternative once, and every wild one. */
+    Py_ssize_t pair = 0;
     for (Py_ssize_t i = 0; i < m->n_alts; i++) {
         PyObject *chars = PyTuple_GET_ITEM(firsts, i);
         if (chars == Py_None) {
             continue;
         }
-        for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(chars); j++) {
+        for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(chars); j++, pair++) {
             Py_ssize_t value;
             if (read_ssize(chars, j, &value) < 0) {
-                return -1;
+                goto done;
             }
             if (value < 0 || value > 0x10FFFF) {
                 PyErr_SetString(PyExc_ValueError, "a first character is not a code point");
-                return -1;
+                goto done;
             }
-            size_t slot = key_slot((Py_UCS4)value, m->size);
-            while (m->keys[slot] != NO_KEY && m->keys[slot] != (Py_UCS4)value) {
-                slot = (slot + 1) & (size_t)(m->size - 1);
+            codes[pair] = (Py_UCS4)value;
+            size_t slot = index_slot(m, codes[pair]);
+            if (m->keys[slot] == NO_KEY) {
+                m->keys[slot] = codes[pair];
+                filter_add(m->filter, codes[pair]);
             }
-            m->keys[slot] = (Py_UCS4)value;
-            filter_add(m->filter, (Py_UCS4)value);
+            if (last[slot] != i) {
+                last[slot] = i;
+                m->count[slot]++;
+            }
         }
-    }
-    Py_ssize_t wild = 0;
-    for (Py_ssize_t i = 0; i < m->n_alts; i++) {
-        wild += PyTuple_GET_ITEM(firsts, i) == Py_None;
-    }
-    Py_ssize_t distinct = 0;
-    for (Py_ssize_t i = 0; i < m->size; i++) {
-        distinct += m->keys[i] != NO_KEY;
-    }
-    /* Each key lists at most every alternative; the wild list follows. */
-    total = distinct * m->n_alts + wild;
-    m->list = PyMem_New(Py_ssize_t, total + 1);
-    if (m->list == NULL) {
-        PyErr_NoMemory();
-        return -1;
     }
     Py_ssize_t used = 0;
     for (Py_ssize_t s = 0; s < m->size; s++) {
-        if (m->keys[s] == NO_KEY) {
-            continue;
+        if (m->keys[s] != NO_KEY) {
+            m->offset[s] = used;
+            used += m->count[s] + wild;
+            m->count[s] = 0; /* refilled below */
+            last[s] = -1;
         }
-        m->offset[s] = used;
-        for (Py_ssize_t i = 0; i < m->n_alts; i++) {
-            PyObject *chars = PyTuple_GET_ITEM(firsts, i);
-            int listed = chars == Py_None;
-            for (Py_ssize_t j = 0; !listed && j < PyTuple_GET_SIZE(chars); j++) {
-                listed = (Py_UCS4)PyLong_AsSsize_t(PyTuple_GET_ITEM(chars, j)) == m->keys[s];
-            }
-            if (listed) {
-                m->list[used++] = i;
-            }
-        }
-        m->count[s] = used - m->offset[s];
     }
     m->wild_offset = used;
+    m->wild_count = wild;
+    m->list = PyMem_New(Py_ssize_t, used + wild + 1);
+    if (m->list == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    /* Fill, alternatives in order, so that every list keeps the pattern's order. */
+    Py_ssize_t wild_used = 0;
+    pair = 0;
     for (Py_ssize_t i = 0; i < m->n_alts; i++) {
-        if (PyTuple_GET_ITEM(firsts, i) == Py_None) {
-            m->list[used++] = i;
+        PyObject *chars = PyTuple_GET_ITEM(firsts, i);
+        if (chars == Py_None) {
+            for (Py_ssize_t s = 0; s < m->size; s++) {
+                if (m->keys[s] != NO_KEY) {
+                    m->list[m->offset[s] + m->count[s]++] = i;
+                }
+            }
+            m->list[m->wild_offset + wild_used++] = i;
+            continue;
+        }
+        for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(chars); j++, pair++) {
+            size_t slot = index_slot(m, codes[pair]);
+            if (last[slot] != i) {
+                last[slot] = i;
+                m->list[m->offset[slot] + m->count[slot]++] = i;
+            }
         }
     }
-    m->wild_count = used - m->wild_offset;
-    return 0;
+    status = 0;
+done:
+    PyMem_Free(last);
+    PyMem_Free(codes);
+    return status;
 }
 
 /* One character, exactly this one: a literal. */
@@ -407,7 +441,7 @@ static PyObject *compile_matcher(PyObject *module, PyObject *const *args, Py_ssi
     memset(m->alts, 0, sizeof(Seq) * (m->n_alts + 1));
     for (Py_ssize_t i = 0; i < m->n_alts; i++) {
         Seq *alt = &m->alts[i];
-        if (read_seq(PyTuple_GET_ITEM(args[0], i), alt) < 0) {
+        if (read_seq(PyTuple_GET_ITEM(args[0], i), alt, 0) < 0) {
             matcher_free(m);
             return NULL;
         }
@@ -455,7 +489,8 @@ typedef struct Cont {
 } Cont;
 
 /* Does seq[index:] followed by the continuations match at pos? On success *end is where the whole
- * match ends. Recursion depth is bounded by the pattern's nesting, not by the text. */
+ * match ends. Recursion depth is bounded by the pattern (about one level per node on the way, which
+ * training/matcher.py limits), not by the text. */
 static int match_seq(const Subject *s, const Seq *seq, Py_ssize_t index, Py_ssize_t pos, const Cont *cont,
                      Py_ssize_t *end) {
     for (;;) {
@@ -582,6 +617,22 @@ static Matcher *get_matcher(PyObject *capsule) {
     return (Matcher *)PyCapsule_GetPointer(capsule, MATCHER_NAME);
 }
 
+/* The text argument as a subject: any str (of a subclass only the characters are read). */
+static int as_subject(PyObject *text, Subject *s, const char *usage) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_Format(PyExc_TypeError, "%s: text must be a str", usage);
+        return -1;
+    }
+    if (PyUnicode_READY(text) < 0) {
+        return -1;
+    }
+    s->kind = PyUnicode_KIND(text);
+    s->data = PyUnicode_DATA(text);
+    s->start = 0;
+    s->end = PyUnicode_GET_LENGTH(text);
+    return 0;
+}
+
 static int append_span(PyObject *list, Py_ssize_t start, Py_ssize_t end) {
     PyObject *a = PyLong_FromSsize_t(start), *b = PyLong_FromSsize_t(end);
     int status = (a == NULL || b == NULL || PyList_Append(list, a) < 0 || PyList_Append(list, b) < 0) ? -1 : 0;
@@ -591,15 +642,15 @@ static int append_span(PyObject *list, Py_ssize_t start, Py_ssize_t end) {
 }
 
 static PyObject *find_all(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 2 || !PyUnicode_CheckExact(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "find_all(matcher, text): text must be a str");
+    Subject s;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "find_all(matcher, text)");
         return NULL;
     }
     Matcher *m = get_matcher(args[0]);
-    if (m == NULL) {
+    if (m == NULL || as_subject(args[1], &s, "find_all(matcher, text)") < 0) {
         return NULL;
     }
-    Subject s = {PyUnicode_KIND(args[1]), PyUnicode_DATA(args[1]), 0, PyUnicode_GET_LENGTH(args[1])};
     PyObject *spans = PyList_New(0);
     if (spans == NULL) {
         return NULL;
@@ -622,16 +673,18 @@ static PyObject *find_all(PyObject *module, PyObject *const *args, Py_ssize_t na
 }
 
 static PyObject *search(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 4 || !PyUnicode_CheckExact(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "search(matcher, text, start, end): text must be a str");
+    Subject s;
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "search(matcher, text, start, end)");
         return NULL;
     }
     Matcher *m = get_matcher(args[0]);
-    if (m == NULL) {
+    if (m == NULL || as_subject(args[1], &s, "search(matcher, text, start, end)") < 0) {
         return NULL;
     }
-    Py_ssize_t length = PyUnicode_GET_LENGTH(args[1]);
-    Py_ssize_t start = PyLong_AsSsize_t(args[2]), end = PyLong_AsSsize_t(args[3]);
+    Py_ssize_t length = s.end;
+    /* Bounds beyond the Py_ssize_t range are clamped, as a slice's are. */
+    Py_ssize_t start = PyNumber_AsSsize_t(args[2], NULL), end = PyNumber_AsSsize_t(args[3], NULL);
     if ((start == -1 || end == -1) && PyErr_Occurred()) {
         return NULL;
     }
@@ -648,7 +701,6 @@ static PyObject *search(PyObject *module, PyObject *const *args, Py_ssize_t narg
     if (end > length) {
         end = length;
     }
-    Subject s = {PyUnicode_KIND(args[1]), PyUnicode_DATA(args[1]), 0, PyUnicode_GET_LENGTH(args[1])};
     return PyBool_FromLong(search_range(m, &s, start, end < start ? start : end));
 }
 
@@ -799,15 +851,15 @@ static MatcherSet *get_set(PyObject *capsule) {
 }
 
 static PyObject *find_all_set(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 2 || !PyUnicode_CheckExact(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "find_all_set(matchers, text): text must be a str");
+    Subject s;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "find_all_set(matchers, text)");
         return NULL;
     }
     MatcherSet *set = get_set(args[0]);
-    if (set == NULL) {
+    if (set == NULL || as_subject(args[1], &s, "find_all_set(matchers, text)") < 0) {
         return NULL;
     }
-    Subject s = {PyUnicode_KIND(args[1]), PyUnicode_DATA(args[1]), 0, PyUnicode_GET_LENGTH(args[1])};
     PyObject *result = PyTuple_New(set->n);
     if (result == NULL) {
         return NULL;
@@ -857,7 +909,8 @@ static int text_is(const Subject *s, Py_ssize_t start, Py_ssize_t end, PyObject 
 
 /* clause_spans(split, current, past, past_boundaries, text): keywords.clause_spans. */
 static PyObject *clause_spans(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 5 || !PyTuple_Check(args[3]) || !PyUnicode_CheckExact(args[4])) {
+    Subject s;
+    if (nargs != 5 || !PyTuple_Check(args[3])) {
         PyErr_SetString(PyExc_TypeError,
                         "clause_spans(split, current, past, past_boundaries, text): a tuple of str, then a str");
         return NULL;
@@ -872,8 +925,13 @@ static PyObject *clause_spans(PyObject *module, PyObject *const *args, Py_ssize_
             PyErr_SetString(PyExc_TypeError, "past_boundaries must hold str");
             return NULL;
         }
+        if (PyUnicode_READY(PyTuple_GET_ITEM(boundaries, i)) < 0) {
+            return NULL;
+        }
     }
-    Subject s = {PyUnicode_KIND(args[4]), PyUnicode_DATA(args[4]), 0, PyUnicode_GET_LENGTH(args[4])};
+    if (as_subject(args[4], &s, "clause_spans(split, current, past, past_boundaries, text)") < 0) {
+        return NULL;
+    }
     PyObject *spans = PyList_New(0);
     if (spans == NULL) {
         return NULL;
@@ -931,6 +989,7 @@ typedef struct {
     const int *tenses;
     int first_clause;
     const Py_ssize_t *table; /* role x TENSES -> column, or -1 */
+    Py_ssize_t window;       /* how far before a keyword a past prefix is looked for */
     PyObject *columns;
 } CueContext;
 
@@ -965,7 +1024,7 @@ static int on_cue(void *context, Py_ssize_t role, Py_ssize_t at, Py_ssize_t end)
         tense = c->tenses[index];
     }
     if (tense != TENSE_PAST && at > clause_start
-            && search_range(c->past_prefix, c->s, at - 8 > clause_start ? at - 8 : clause_start, at)) {
+            && search_range(c->past_prefix, c->s, at - c->window > clause_start ? at - c->window : clause_start, at)) {
         tense = TENSE_PAST;
     }
     if (push_cue(c->columns, c->table[role * TENSES + tense]) < 0) {
@@ -977,31 +1036,42 @@ static int on_cue(void *context, Py_ssize_t role, Py_ssize_t at, Py_ssize_t end)
     return 0;
 }
 
-/* cue_columns(roles, past_prefix, text, spans, first_clause, table) -> the cue block's columns
- * (with repeats) of the text: roles is the set of role patterns, spans what clause_spans gave,
- * table per role its columns for the plain, past, current and first-clause cue (-1: none). */
+/* cue_columns(roles, past_prefix, window, text, spans, first_clause, table) -> the cue block's
+ * columns (with repeats) of the text: roles is the set of role patterns, past_prefix looked for in
+ * the window characters before each keyword, spans what clause_spans gave (in order, within the
+ * text), table per role its columns for the plain, past, current and first-clause cue (-1: none). */
 static PyObject *cue_columns(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 6 || !PyUnicode_CheckExact(args[2]) || !PyTuple_Check(args[3]) || !PyTuple_Check(args[5])) {
-        PyErr_SetString(PyExc_TypeError, "cue_columns(roles, past_prefix, text, spans, first_clause, table)");
+    static const char *usage = "cue_columns(roles, past_prefix, window, text, spans, first_clause, table)";
+    Subject s;
+    if (nargs != 7 || !PyTuple_Check(args[4]) || !PyTuple_Check(args[6])) {
+        PyErr_SetString(PyExc_TypeError, usage);
         return NULL;
     }
     MatcherSet *set = get_set(args[0]);
     Matcher *past_prefix = get_matcher(args[1]);
-    if (set == NULL || past_prefix == NULL) {
+    if (set == NULL || past_prefix == NULL || as_subject(args[3], &s, usage) < 0) {
         return NULL;
     }
-    if (PyTuple_GET_SIZE(args[5]) != set->n * TENSES) {
+    Py_ssize_t window = PyLong_AsSsize_t(args[2]);
+    if (window == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (window < 0) {
+        PyErr_SetString(PyExc_ValueError, "the past-prefix window is not negative");
+        return NULL;
+    }
+    if (PyTuple_GET_SIZE(args[6]) != set->n * TENSES) {
         PyErr_Format(PyExc_ValueError, "table needs %zd columns (%d per role)", set->n * TENSES, TENSES);
         return NULL;
     }
-    int first_clause = PyObject_IsTrue(args[4]);
+    int first_clause = PyObject_IsTrue(args[5]);
     if (first_clause < 0) {
         return NULL;
     }
-    Py_ssize_t n_spans = PyTuple_GET_SIZE(args[3]);
+    Py_ssize_t n_spans = PyTuple_GET_SIZE(args[4]);
     Py_ssize_t table[64 * TENSES];
     for (Py_ssize_t i = 0; i < set->n * TENSES; i++) {
-        table[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(args[5], i));
+        table[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(args[6], i));
         if (table[i] == -1 && PyErr_Occurred()) {
             return NULL;
         }
@@ -1014,7 +1084,7 @@ static PyObject *cue_columns(PyObject *module, PyObject *const *args, Py_ssize_t
         goto done;
     }
     for (Py_ssize_t i = 0; i < n_spans; i++) {
-        PyObject *span = PyTuple_GET_ITEM(args[3], i);
+        PyObject *span = PyTuple_GET_ITEM(args[4], i);
         if (!PyTuple_Check(span) || PyTuple_GET_SIZE(span) != 3 || !PyUnicode_Check(PyTuple_GET_ITEM(span, 2))) {
             PyErr_SetString(PyExc_TypeError, "spans holds (start, end, tense) tuples");
             goto done;
@@ -1022,6 +1092,10 @@ static PyObject *cue_columns(PyObject *module, PyObject *const *args, Py_ssize_t
         bounds[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(span, 0));
         bounds[n_spans + i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(span, 1));
         if ((bounds[i] == -1 || bounds[n_spans + i] == -1) && PyErr_Occurred()) {
+            goto done;
+        }
+        if (bounds[i] < (i > 0 ? bounds[i - 1] : 0) || bounds[n_spans + i] < bounds[i] || bounds[n_spans + i] > s.end) {
+            PyErr_SetString(PyExc_ValueError, "spans must be in order, each within the text");
             goto done;
         }
         PyObject *tense = PyTuple_GET_ITEM(span, 2);
@@ -1037,8 +1111,8 @@ static PyObject *cue_columns(PyObject *module, PyObject *const *args, Py_ssize_t
     if (columns == NULL) {
         goto done;
     }
-    Subject s = {PyUnicode_KIND(args[2]), PyUnicode_DATA(args[2]), 0, PyUnicode_GET_LENGTH(args[2])};
-    CueContext context = {&s, past_prefix, n_spans, bounds, bounds + n_spans, tenses, first_clause, table, columns};
+    CueContext context = {&s, past_prefix, n_spans, bounds, bounds + n_spans, tenses, first_clause, table, window,
+                          columns};
     if (set_scan(set, &s, on_cue, &context) < 0) {
         Py_CLEAR(columns);
     }

@@ -200,7 +200,7 @@ class CompiledScorer:
             if _WordColumns.applies_to(vectorizer.analyzer):
                 words = _WordColumns(vectorizer.analyzer, vectorizer.vocabulary_)
             cues = None
-            if isinstance(vectorizer.analyzer, CueAnalyzer):
+            if type(vectorizer.analyzer) is CueAnalyzer:  # a subclass may find other cues
                 cues = cue_column_table(vectorizer.vocabulary_)
             self.blocks.append(_Block(vectorizer.analyzer, vectorizer.vocabulary_, offset, idf,
                                       vectorizer.sublinear_tf, vectorizer.binary, vectorizer.norm,

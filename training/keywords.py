@@ -54,12 +54,14 @@ ROLE_PATTERNS: dict[str, re.Pattern] = {
         r"専業主婦|専業主夫|主婦|退職し|引退|隠居|年金|趣味|推し|\bbot\b|自動投稿|フォロー"),
 }
 
-# Words that put a clause, or the word right after them, in the past.
+# Words that put a clause, or the word right after them, in the past (looked for in the
+# PAST_PREFIX_WINDOW characters before a keyword).
 PAST_PREFIX_WORDS = ("元", "前", "前職", "旧", "ex", "ex-", "former", "former ")
 PAST_PREFIX_RE = _compile(r"(?:^|[^a-z])(?:" + "|".join(map(re.escape, PAST_PREFIX_WORDS)) + ")$")
 # The last character of every PAST_PREFIX_RE match ($ also matches before a final line break):
 # a cheap test before the regex, per keyword.
 _PAST_PREFIX_ENDS = frozenset(word[-1] for word in PAST_PREFIX_WORDS) | {"\n"}
+PAST_PREFIX_WINDOW = 8
 PAST_CLAUSE_RE = _compile(
     r"を経て|経て|歴任|退任|退職|退社|務めた|勤めた|在籍した|かつて|以前は|当時|"
     r"\bex-?|\bformer\b|previously|〜\d{4}|-\d{4}年?$|まで")
@@ -90,8 +92,6 @@ def clause_spans(text: str) -> tuple[tuple[int, int, str], ...]:
     A clause ending in a past boundary (〜を経て, 〜後、) is past; otherwise one that
     says 現在/現職 is current, and one with a past word (元, 退任, 卒業) is past.
     """
-    if type(text) is not str:
-        text = str.__str__(text)  # the compiled matching takes exact strings (a subclass: its value)
     if _CLAUSES_COMPILED:
         return matcher.fastmatch.clause_spans(_SPLIT.capsule, _CURRENT.capsule, _PAST.capsule,
                                               _PAST_BOUNDARY_WORDS, text)
@@ -133,8 +133,6 @@ def keyword_matches(text: str, first_clause: bool = False) -> list[tuple[str, st
     ("kw:executive:past", "cto") for 元CTO. With ``first_clause``, a keyword in
     the first clause also gives ("kw:<role>:first", words).
     """
-    if type(text) is not str:
-        text = str.__str__(text)  # as in clause_spans
     spans = clause_spans(text)
     starts = [start for start, _, _ in spans]
     first_end = spans[0][1] if spans else -1
@@ -149,7 +147,7 @@ def keyword_matches(text: str, first_clause: bool = False) -> list[tuple[str, st
             else:
                 clause_start, tense = at, ""
             if (tense != "past" and at > clause_start and text[at - 1] in _PAST_PREFIX_ENDS
-                    and _PAST_PREFIX.search(text, max(clause_start, at - 8), at)):
+                    and _PAST_PREFIX.search(text, max(clause_start, at - PAST_PREFIX_WINDOW), at)):
                 tense = "past"
             words = text[at:bounds[k + 1]]
             append((names[tense], words))
@@ -178,7 +176,5 @@ def cue_columns(text: str, first_clause: bool, table: tuple[int, ...]) -> list[i
     with repeats, by the compiled matching; None without it."""
     if not _CUES_COMPILED:
         return None
-    if type(text) is not str:
-        text = str.__str__(text)  # as in clause_spans
-    return matcher.fastmatch.cue_columns(_ROLE_MATCHERS.capsule, _PAST_PREFIX.capsule, text, clause_spans(text),
-                                         first_clause, table)
+    return matcher.fastmatch.cue_columns(_ROLE_MATCHERS.capsule, _PAST_PREFIX.capsule, PAST_PREFIX_WINDOW, text,
+                                         clause_spans(text), first_clause, table)

@@ -1,4 +1,4 @@
-"""The keyword and clause regexes, matched by compiled code when it is there (training/_fastmatch.c).
+"""The keyword and clause regexes, matched by compiled code when it is there (training/fastmatch.c).
 
 ``Matcher(pattern)`` answers two questions with ``re``'s own results:
 ``spans(text)``, the flat start/end list of ``pattern.finditer(text)``, and
@@ -25,9 +25,8 @@ except ImportError:  # pragma: no cover - depends on the Python version
     _sre_constants = _sre_parser = None
 
 
-_fastmatch = compiled_module("_fastmatch", "matching with re")
-fastmatch = _fastmatch
-"""The compiled module, or None: for callers of its functions that take matchers (training.keywords)."""
+fastmatch = compiled_module("_fastmatch", "matching with re")
+"""The compiled module, or None (then ``re`` matches); training.keywords calls its functions too."""
 
 
 class Unsupported(ValueError):
@@ -36,14 +35,19 @@ class Unsupported(ValueError):
 
 # Largest first-character class listed in the first-character index; larger ones try every position.
 _MAX_FIRST_CHARS = 256
+# Longest chain of nodes a match may go through (the C matcher recurses about once per node on the
+# way): a bound on its stack use. The keyword patterns need a few dozen. Alternations and
+# look-arounds may nest _MAX_NESTING deep (_fastmatch.c's MAX_NESTING refuses deeper programs).
+_MAX_DEPTH = 200
+_MAX_NESTING = 64
 
 
 def _class_node(items, low: int, high: int) -> tuple:
     """(0, negate, categories, ranges, min, max) for one character matched by a class (re's IN items)."""
     c = _sre_constants
-    categories = {c.CATEGORY_SPACE: _fastmatch.CAT_SPACE, c.CATEGORY_NOT_SPACE: _fastmatch.CAT_NOT_SPACE,
-                  c.CATEGORY_DIGIT: _fastmatch.CAT_DIGIT, c.CATEGORY_NOT_DIGIT: _fastmatch.CAT_NOT_DIGIT,
-                  c.CATEGORY_WORD: _fastmatch.CAT_WORD, c.CATEGORY_NOT_WORD: _fastmatch.CAT_NOT_WORD}
+    categories = {c.CATEGORY_SPACE: fastmatch.CAT_SPACE, c.CATEGORY_NOT_SPACE: fastmatch.CAT_NOT_SPACE,
+                  c.CATEGORY_DIGIT: fastmatch.CAT_DIGIT, c.CATEGORY_NOT_DIGIT: fastmatch.CAT_NOT_DIGIT,
+                  c.CATEGORY_WORD: fastmatch.CAT_WORD, c.CATEGORY_NOT_WORD: fastmatch.CAT_NOT_WORD}
     negate, flags, ranges = 0, 0, []
     for index, (op, value) in enumerate(items):
         if op is c.NEGATE and index == 0:
@@ -100,6 +104,26 @@ def _sequence(parsed) -> tuple:
     return tuple(node for op, value in parsed.data for node in _nodes(op, value))
 
 
+def _depth(nodes: tuple) -> int:
+    """How many nodes a match of ``nodes`` can pass through on its way, look-arounds included."""
+    total = 0
+    for node in nodes:
+        if node[0] == 1:
+            total += 1 + max((_depth(alternative) for alternative in node[1]), default=0)
+        elif node[0] == 2:
+            total += 1 + _depth(node[4])
+        else:
+            total += 1
+    return total
+
+
+def _nesting(nodes: tuple) -> int:
+    """How deep alternations and look-arounds nest in ``nodes``."""
+    inner = [alternative for node in nodes if node[0] == 1 for alternative in node[1]]
+    inner += [node[4] for node in nodes if node[0] == 2]
+    return 1 + max(map(_nesting, inner), default=0)
+
+
 def _class_chars(node: tuple) -> frozenset | None:
     """The characters one class node matches, when few enough to list."""
     _, negate, flags, ranges, _, _ = node
@@ -130,15 +154,22 @@ def first_chars(nodes: tuple) -> frozenset | None:
 
 
 def program(pattern: re.Pattern) -> tuple:
-    """(alternatives, firsts) for _fastmatch.compile; Unsupported when outside its subset."""
-    if _sre_parser is None or _fastmatch is None:
+    """(alternatives, firsts) for fastmatch.compile; Unsupported when outside its subset."""
+    if _sre_parser is None or fastmatch is None:
         raise Unsupported("no compiled matcher")
     if not isinstance(pattern.pattern, str) or pattern.flags != re.UNICODE:
         raise Unsupported("flags or a bytes pattern")
     parsed = _sre_parser.parse(pattern.pattern, pattern.flags)
     if parsed.getwidth()[0] < 1:
         raise Unsupported("a pattern that can match the empty string")
-    nodes = _sequence(parsed)
+    try:
+        nodes = _sequence(parsed)
+    except RecursionError:
+        raise Unsupported("a pattern nested too deep") from None
+    if _depth(nodes) > _MAX_DEPTH:
+        raise Unsupported(f"a pattern with more than {_MAX_DEPTH} nodes in a row")
+    if _nesting(nodes) > _MAX_NESTING:
+        raise Unsupported(f"a pattern nested more than {_MAX_NESTING} deep")
     # A pattern that is one alternation is indexed by its alternatives' first characters.
     alternatives = nodes[0][1] if len(nodes) == 1 and nodes[0][0] == 1 else (nodes,)
     firsts = tuple(None if (chars := first_chars(a)) is None else tuple(sorted(chars)) for a in alternatives)
@@ -146,7 +177,10 @@ def program(pattern: re.Pattern) -> tuple:
 
 
 class Matcher:
-    """``spans`` and ``search`` of one pattern, compiled when possible (``compiled`` says which)."""
+    """``spans`` and ``search`` of one pattern, compiled when possible (``compiled`` says which).
+
+    A compiled instance binds the module's functions in place of the two methods below, which
+    then describe what they answer; text may be any str, bounds any ints, as for slices."""
 
     def __init__(self, pattern: re.Pattern):
         self.pattern = pattern
@@ -157,12 +191,12 @@ class Matcher:
             alternatives, firsts = program(pattern)
         except Unsupported:
             return
-        capsule = _fastmatch.compile(alternatives, firsts)
+        capsule = fastmatch.compile(alternatives, firsts)
         self.compiled = True
         self.capsule = capsule
         # Bound C functions: one call per question, no Python frame.
-        self.spans = partial(_fastmatch.find_all, capsule)
-        self.search = partial(_fastmatch.search, capsule)
+        self.spans = partial(fastmatch.find_all, capsule)
+        self.search = partial(fastmatch.search, capsule)
 
     def spans(self, text: str) -> list[int]:
         """start, end, start, end, ... of the pattern's matches, as ``finditer`` finds them."""
@@ -181,8 +215,8 @@ class MatcherSet:
         self.compiled = bool(self.matchers) and len(self.matchers) <= 64 and all(m.compiled for m in self.matchers)
         self.capsule = None
         if self.compiled:
-            self.capsule = _fastmatch.compile_set(tuple(m.capsule for m in self.matchers))
-            self.spans = partial(_fastmatch.find_all_set, self.capsule)
+            self.capsule = fastmatch.compile_set(tuple(m.capsule for m in self.matchers))
+            self.spans = partial(fastmatch.find_all_set, self.capsule)
 
     def spans(self, text: str) -> tuple[list[int], ...]:
         """Per pattern, what its ``Matcher.spans`` gives."""

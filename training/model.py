@@ -89,6 +89,8 @@ def decide(probabilities: np.ndarray, thresholds: Sequence[float],
     """
     decisions = []
     thresholds = [float(t) for t in thresholds]
+    if len(thresholds) != len(ROLE_IDS):
+        raise ValueError(f"need {len(ROLE_IDS)} thresholds, got {len(thresholds)}")
     roles_count = len(ROLE_IDS)
     # Plain floats: numpy scalars are slow one at a time, and this runs per request.
     rows = probabilities if isinstance(probabilities, list) else np.asarray(probabilities).tolist()

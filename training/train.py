@@ -43,7 +43,7 @@ def cross_val_probabilities(records: Sequence[Record], config: TrainConfig,
 
 
 def _fit(config: TrainConfig, texts: Sequence[str], role_sets, fold: int = 0) -> RoleClassifier:
-    """A model fitted on ``texts`` plus the joined bios the config asks for (none by default)."""
+    """A model fitted on ``texts`` plus the joined bios the config asks for (``joined_bios``)."""
     texts, role_sets = with_joined_bios(texts, role_sets, config.joined_bios, seed=config.seed * 100 + fold)
     return RoleClassifier(**config.model_params()).fit(texts, role_sets)
 
