@@ -184,19 +184,20 @@ class Matcher:
 
     def __init__(self, pattern: re.Pattern):
         self.pattern = pattern
-        self.compiled = False
         self.capsule = None
         """The compiled matcher, for the module's functions (None when not compiled)."""
         try:
             alternatives, firsts = program(pattern)
         except Unsupported:
             return
-        capsule = fastmatch.compile(alternatives, firsts)
-        self.compiled = True
-        self.capsule = capsule
+        self.capsule = fastmatch.compile(alternatives, firsts)
         # Bound C functions: one call per question, no Python frame.
-        self.spans = partial(fastmatch.find_all, capsule)
-        self.search = partial(fastmatch.search, capsule)
+        self.spans = partial(fastmatch.find_all, self.capsule)
+        self.search = partial(fastmatch.search, self.capsule)
+
+    @property
+    def compiled(self) -> bool:
+        return self.capsule is not None
 
     def spans(self, text: str) -> list[int]:
         """start, end, start, end, ... of the pattern's matches, as ``finditer`` finds them."""
@@ -212,11 +213,14 @@ class MatcherSet:
 
     def __init__(self, patterns):
         self.matchers = tuple(Matcher(pattern) for pattern in patterns)
-        self.compiled = bool(self.matchers) and len(self.matchers) <= 64 and all(m.compiled for m in self.matchers)
         self.capsule = None
-        if self.compiled:
+        if self.matchers and len(self.matchers) <= 64 and all(m.compiled for m in self.matchers):
             self.capsule = fastmatch.compile_set(tuple(m.capsule for m in self.matchers))
             self.spans = partial(fastmatch.find_all_set, self.capsule)
+
+    @property
+    def compiled(self) -> bool:
+        return self.capsule is not None
 
     def spans(self, text: str) -> tuple[list[int], ...]:
         """Per pattern, what its ``Matcher.spans`` gives."""
