@@ -126,6 +126,24 @@ def test_first_clause_keywords_get_cues_of_their_own():
     assert not any(cue.endswith(":first") for cue in keyword_cues(text))
 
 
+@pytest.mark.parametrize("text", ["株式会社ヨツバシステム", "㈱ ナンブ", "三河精工株式会社", "有限会社4410",
+                                  "Lotus Works Co., Ltd.", "株式会社ミナミ\n"])
+def test_a_bio_that_is_only_an_organisation_name_gets_its_own_cue(text):
+    assert "kw:org_only:plain" in keyword_cues(normalize_text(text))
+
+
+@pytest.mark.parametrize("text", ["株式会社ヨツバシステム 代表取締役", "株式会社ヒカリ 総務部", "株式会社ABCを設立",
+                                  "株式会社サクラに勤務。営業を担当", "エンジニア"])
+def test_an_organisation_name_with_anything_more_gets_no_org_only_cue(text):
+    assert not any(cue.startswith("kw:org_only") for cue in keyword_cues(normalize_text(text)))
+
+
+def test_the_rule_baseline_reads_no_role_from_an_organisation_name():
+    from training.keywords import keyword_roles
+
+    assert keyword_roles(normalize_text("株式会社ヨツバシステム")) == []
+
+
 def test_first_clause_words_are_features_of_their_own():
     from training.features import BioAnalyzer
 

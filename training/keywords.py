@@ -22,7 +22,8 @@ def _compile(pattern: str) -> re.Pattern:
     return re.compile(pattern.replace("\\b", "(?![a-z])"))
 
 
-# Patterns run on normalised text (NFKC, lower-case Latin); "none" holds signs of an out-of-scope bio.
+# Patterns run on normalised text (NFKC, lower-case Latin); "none" holds signs of an out-of-scope bio,
+# "org_only" a bio that is only an organisation's name (both cues, not roles: CUE_ONLY_PATTERNS).
 ROLE_PATTERNS: dict[str, re.Pattern] = {
     "executive": _compile(
         r"代表取締役|取締役|社長|会長|代表社員|共同創業|創業|設立|起業|ファウンダー|経営者|経営し|経営する|"
@@ -52,7 +53,16 @@ ROLE_PATTERNS: dict[str, re.Pattern] = {
     "none": _compile(
         r"学生|大学生|大学院生|院生|高専生|高校生|修士課程|博士課程|就活|就職活動|求職|"
         r"専業主婦|専業主夫|主婦|退職し|引退|隠居|年金|趣味|推し|\bbot\b|自動投稿|フォロー"),
+    # The whole bio is an organisation's name (a contact row with an empty title). The data card's
+    # rule makes it employee; without this cue a name the model never saw left only 「株式 会社」,
+    # which founders' bios (「株式会社〇〇を設立」) pull towards executive.
+    "org_only": _compile(
+        r"^(?:株式会社|有限会社|合同会社|\(株\)|\(有\)) ?[^\s。、!?/|を]{1,30}。?$|"
+        r"^[^\s。、!?/|を]{1,30} ?(?:株式会社|\(株\))。?$|"
+        r"^[a-z0-9&.,' -]{1,40} (?:inc\.?|co\., ?ltd\.?|k\.k\.|llc|ltd\.?)。?$"),
 }
+# Patterns that are cues but not roles: the rule baseline ignores them.
+CUE_ONLY_PATTERNS = ("none", "org_only")
 
 # Words that put a clause, or the word right after them, in the past (looked for in the
 # PAST_PREFIX_WINDOW characters before a keyword).
@@ -118,7 +128,8 @@ def clause_spans(text: str) -> tuple[tuple[int, int, str], ...]:
 
 def keyword_roles(text: str) -> list[str]:
     """Roles whose pattern matches anywhere in the normalised text (the rule baseline)."""
-    return [role for role, pattern in ROLE_PATTERNS.items() if role != "none" and pattern.search(text)]
+    return [role for role, pattern in ROLE_PATTERNS.items()
+            if role not in CUE_ONLY_PATTERNS and pattern.search(text)]
 
 
 _CUE_NAMES = {role: {tense: f"kw:{role}:{tense or 'plain'}" for tense in ("", "past", "current", "first")}
