@@ -77,7 +77,7 @@ def test_filler_features_are_told_from_reasons():
     assert not any(map(is_filler_feature, ["w:作家", "c:設立", "b:を 設立", "f:エンジニア", "kw:author:plain"]))
 
 
-@pytest.mark.parametrize("text", ["株式会社4410", "有限会社77", "株式会社サクラ"])
+@pytest.mark.parametrize("text", ["株式会社4410", "有限会社77", "株式会社サクラ", "株式会社ツユクサ", "株式会社 ヤマボウシ"])
 def test_a_company_name_alone_is_not_an_executive(default_model, text):
     # A contact row with an empty title leaves only the company: the person works there (data card rules).
     assert default_model.classify([text])[0].primary in ("employee", None)
