@@ -71,6 +71,21 @@ def test_version_names_the_corpus_and_the_settings(trained_dir, tmp_path):
     assert first["version"].split("-")[3] != other["version"].split("-")[3]
 
 
+def test_version_names_the_code_too(trained_dir, tmp_path, monkeypatch):
+    # The same corpus and settings with other training code (features, cues, tuning) is another model.
+    import training.train
+    from conftest import write_corpus
+
+    corpus = write_corpus(tmp_path / "corpus.jsonl")
+    first = load_model(trained_dir).metadata_
+    assert first["code_sha256"] == training.train.code_sha256()
+    monkeypatch.setattr(training.train, "code_sha256", lambda: "0" * 64)
+    other = load_model(train([corpus], tmp_path / "other", FAST, progress=lambda message: None)).metadata_
+    assert other["code_sha256"] == "0" * 64
+    assert first["version"].split("-")[2] == other["version"].split("-")[2]
+    assert first["version"].split("-")[3] != other["version"].split("-")[3]
+
+
 def test_model_from_another_scikit_learn_is_refused_with_retrain_advice(trained_dir, tmp_path):
     import shutil
 

@@ -22,6 +22,16 @@ from .report import write_report
 from .roles import ROLE_IDS
 
 
+def code_sha256() -> str:
+    """Digest of the training package's Python sources: the code that turns a corpus into a model
+    (normalising, features, cues, training and tuning). Two models of one corpus and one config
+    but different code are two models, so the version names it too."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -152,9 +162,11 @@ def train(data_paths: Sequence[str | Path], out_dir: str | Path | None = None,
     model.set_thresholds(thresholds, abstain_threshold)
 
     trained_at = dt.datetime.now(dt.timezone.utc)
-    # The corpus and the settings both name the model: one corpus trained two ways is two models.
-    config_hash = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode()).hexdigest()
-    version = f"roles-{trained_at:%Y%m%d}-{corpus_hash[:8]}-{config_hash[:4]}"
+    # The corpus, the settings and the code all name the model: one corpus trained two ways is two models.
+    code_hash = code_sha256()
+    settings_hash = hashlib.sha256(json.dumps({"config": config.to_dict(), "code": code_hash},
+                                              sort_keys=True).encode()).hexdigest()
+    version = f"roles-{trained_at:%Y%m%d}-{corpus_hash[:8]}-{settings_hash[:4]}"
     out = Path(out_dir) if out_dir else MODELS_DIR / version
     counts = Counter(r.primary or "none" for r in records)
     metadata = {
@@ -165,6 +177,7 @@ def train(data_paths: Sequence[str | Path], out_dir: str | Path | None = None,
                    "primary_counts": {k: counts.get(k, 0) for k in [*ROLE_IDS, "none"]},
                    "role_counts": {role: sum(role in r.roles for r in records) for role in ROLE_IDS}},
         "config": config.to_dict(),
+        "code_sha256": code_hash,
         "thresholds": dict(zip(ROLE_IDS, thresholds)),
         "abstain_threshold": abstain_threshold,
         "cv_metrics": cv_metrics,
